@@ -1,0 +1,226 @@
+"""The ``annotate`` command: a thin click layer that parses, calls the parts, prints and exits."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .errors import AnnotateError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_INVALID = 1
+"""Exit code when a check found problems (validate)."""
+EXIT_USAGE = 2
+"""Exit code for usage and input errors."""
+
+
+def fail(message: str) -> None:
+    """Print one line on stderr and exit with code 2."""
+    click.echo(f"annotate: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def user_errors(func: F) -> F:
+    """Turn errors the user can cause into one line on stderr and exit code 2."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except AnnotateError as exc:
+            fail(str(exc))
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            fail(f"{where}{exc.strerror or exc}")
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _project(ctx: click.Context) -> Any:
+    from .store import Project
+
+    root = ctx.find_root().params.get("root") or "."
+    project = Project(root)
+    if not project.root.is_dir():
+        raise AnnotateError("project root is not a folder", root)
+    return project
+
+
+root_option = click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Project root holding seeds/, labels/ and schemas/ (default: the current folder).",
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, value: ctx.find_root().params.__setitem__("root", value)
+    if value is not None
+    else None,
+)
+
+
+@click.group(invoke_without_command=True)
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Project root holding seeds/, labels/ and schemas/ (default: the current folder).",
+)
+@click.option("--annotator", default=None, help="Your annotator name (default: $ANNOTATE_ANNOTATOR or login).")
+@click.version_option(package_name="annotate")
+@click.pass_context
+@user_errors
+def main(ctx: click.Context, root: Path | None, annotator: str | None) -> None:
+    """Label sentences of news articles as fact, speculation, quote or opinion.
+
+    With no command, opens the home screen: every document with your progress.
+    """
+    if ctx.invoked_subcommand is None:
+        from .store import annotator_name
+
+        project = _project(ctx)
+        name = annotator_name(annotator)
+        project.tagset()  # fail early, before the screen, on a broken tagset
+        from .tui.app import run_app
+
+        run_app(project, annotator=name, documents=None, scheme=None, home=True)
+
+
+@main.command()
+@click.argument("doc")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: a list of {start, end, text}.")
+@root_option
+@click.pass_context
+@user_errors
+def segment(ctx: click.Context, doc: str, as_json: bool) -> None:
+    """Show the sentences of a document with their character offsets."""
+    from .segment import segment as split
+    from .segment import segmenter_id
+
+    project = _project(ctx)
+    document = project.document(doc)
+    source = project.read_source(document)
+    spans = split(source.text)
+    if as_json:
+        rows = [{"start": s, "end": e, "text": source.text[s:e]} for s, e in spans]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    width = len(str(len(spans)))
+    for n, (s, e) in enumerate(spans, 1):
+        text = " ".join(source.text[s:e].split())
+        click.echo(f"{n:>{width}}  {s:>6}-{e:<6} {text}")
+    click.echo(f"{len(spans)} sentences in {document.id} ({segmenter_id()})", err=True)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--fix", is_flag=True, help="Re-anchor files whose source changed, and save them.")
+@root_option
+@click.pass_context
+@user_errors
+def validate(ctx: click.Context, paths: tuple[Path, ...], fix: bool) -> None:
+    """Check label files (default: all under labels/); exit 1 when any is invalid."""
+    from .validate import validate_files
+
+    project = _project(ctx)
+    results = validate_files(project, list(paths), fix=fix)
+    bad = 0
+    for r in results:
+        if r.problem:
+            bad += 1
+            click.echo(r.problem)
+        elif r.fixed:
+            click.echo(f"{r.where}: re-anchored: {r.fixed}")
+    n = len(results)
+    summary = f"{n - bad} of {n} label files valid" if n else "no label files found"
+    click.echo(summary, err=True)
+    sys.exit(EXIT_INVALID if bad else 0)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of per-file progress.")
+@root_option
+@click.pass_context
+@user_errors
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Progress per document and annotator: labeled / total, unsure, orphans."""
+    from .validate import status_rows
+
+    project = _project(ctx)
+    rows = status_rows(project)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"annotate status: {project.root}", title_justify="left")
+    for col, just in (("document", "left"), ("annotator", "left"), ("labeled", "right"),
+                      ("total", "right"), ("done", "right"), ("unsure", "right"), ("orphans", "right")):
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for r in rows:
+        if r.get("error"):
+            table.add_row(r["document"], r["annotator"], "", "", "", "", "", style="red")
+            table.add_row("", f"  {r['error']}", "", "", "", "", "", style="red")
+            continue
+        done = f"{100 * r['labeled'] // r['total']}%" if r["total"] else "-"
+        table.add_row(r["document"], r["annotator"] or "-", str(r["labeled"]), str(r["total"]),
+                      done, str(r["unsure"]), str(r["orphans"]))
+    Console().print(table)
+
+
+@main.command()
+@click.argument("docs", nargs=-1)
+@click.option("--annotator", "annotator_opt", default=None, help="Your annotator name.")
+@click.option("--scheme", default=None, help="Tagset name (schemas/<name>.yaml) or a tagset file.")
+@root_option
+@click.pass_context
+@user_errors
+def label(ctx: click.Context, docs: tuple[str, ...], annotator_opt: str | None, scheme: str | None) -> None:
+    """Open the labeling screen on documents (doc ids or paths under seeds/)."""
+    from .store import annotator_name
+
+    project = _project(ctx)
+    name = annotator_name(annotator_opt or ctx.find_root().params.get("annotator"))
+    tagset = project.tagset(scheme) if scheme else project.tagset()
+    documents = [project.document(d) for d in docs] or None
+    if documents:
+        for d in documents:
+            project.read_source(d)  # a missing or binary source is a clear error before the screen
+    from .tui.app import run_app
+
+    run_app(project, annotator=name, documents=documents, scheme=scheme, home=not documents,
+            tagset=tagset)
+
+
+@main.command("schemas")
+@click.option("--check", is_flag=True, help="Exit 1 when the committed schemas differ from the models.")
+@root_option
+@click.pass_context
+@user_errors
+def schemas_cmd(ctx: click.Context, check: bool) -> None:
+    """Write the JSON Schemas of the label file and tagset into schemas/."""
+    from .models import json_schemas
+
+    project = _project(ctx)
+    stale = []
+    for name, schema in json_schemas().items():
+        path = project.schemas / name
+        text = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+        if check:
+            if not path.is_file() or path.read_text() != text:
+                stale.append(name)
+        else:
+            project.schemas.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            click.echo(f"wrote {project.display(path)}")
+    if stale:
+        click.echo(f"out of date: {', '.join(stale)} (run annotate schemas)", err=True)
+        sys.exit(EXIT_INVALID)

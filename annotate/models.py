@@ -1,0 +1,252 @@
+"""Pydantic models of the label file (format version 1) and the tagset: the one place the formats live."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+FORMAT_VERSION = 1
+"""The label file format version this tool reads and writes."""
+
+ANNOTATOR_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+"""Annotator names: lower case, a letter or digit first, then letters, digits, '.', '_' or '-'."""
+
+LABEL_NAME_PATTERN = r"^[a-z][a-z0-9_-]*$"
+
+GOLD = "gold"
+"""The reserved annotator name of the adjudicated (gold) labels written by review."""
+
+SUGGESTIONS = "_suggestions"
+"""The reserved file name (without suffix) for machine suggestions; never an annotator."""
+
+RESERVED_KEYS = frozenset("gjknu")
+"""Letter keys the labeling and review screens use themselves; a tagset may not take them.
+
+g: next unlabeled sentence, j/k: next/previous sentence, n: note, u: undo.
+"""
+
+_annotator_re = re.compile(ANNOTATOR_PATTERN)
+
+
+def is_valid_annotator(name: str) -> bool:
+    """True when ``name`` is a valid annotator name (see ``ANNOTATOR_PATTERN``)."""
+    return bool(_annotator_re.match(name))
+
+
+class _Sentence(BaseModel):
+    """Fields shared by a labeled sentence and an orphan: a span, its text and the label data."""
+
+    model_config = ConfigDict(extra="allow")
+
+    start: Annotated[int, Field(ge=0, description="Offset of the first character (Python str index).")]
+    end: Annotated[int, Field(ge=1, description="Offset one past the last character.")]
+    text: str = Field(description="Exactly source[start:end].")
+    label: str | None = Field(default=None, description="The label name; absent or null: not labeled yet.")
+    unsure: bool | None = Field(default=None, description="The annotator was not sure of the label.")
+    note: str | None = Field(default=None, description="A free-text note on the sentence.")
+    seconds: Annotated[float, Field(ge=0)] | None = Field(
+        default=None, description="Time spent on the sentence, in seconds."
+    )
+
+    @model_validator(mode="after")
+    def _span_is_ordered(self) -> _Sentence:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be greater than start ({self.start})")
+        return self
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """The sentence's (start, end) offsets."""
+        return (self.start, self.end)
+
+    @property
+    def is_labeled(self) -> bool:
+        """True when the sentence carries a label."""
+        return self.label is not None
+
+
+class Sentence(_Sentence):
+    """One sentence of a document with one annotator's label for it."""
+
+    reviewer: str | None = Field(default=None, description="gold files: who decided the label.")
+    annotator_labels: dict[str, str | None] | None = Field(
+        default=None, description="gold files: the label each annotator gave when it was decided."
+    )
+    suggested: str | None = Field(
+        default=None, description="The suggestion shown to the annotator, when one was shown."
+    )
+
+
+class Orphan(_Sentence):
+    """A labeled sentence that could not be placed in the changed source: kept, never dropped."""
+
+    reason: str | None = Field(default=None, description="Why it could not be re-anchored.")
+
+
+class LabelFile(BaseModel):
+    """One annotator's labels for one document: ``labels/<doc-id>/<annotator>.yaml``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    version: int = Field(description="Label file format version; this tool writes 1.")
+    document: str = Field(min_length=1, description="The document id: path under seeds/ minus suffix.")
+    source: str = Field(min_length=1, description="The source file, relative to the project root.")
+    source_sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="sha256 of the source's bytes.")
+    annotator: str = Field(pattern=ANNOTATOR_PATTERN, description="Who made the labels.")
+    scheme: str = Field(min_length=1, description="Tagset name: schemas/<scheme>.yaml.")
+    segmenter: str | None = Field(
+        default=None, description="Name and version of the segmenter that made the spans."
+    )
+    sentences: list[Sentence] = Field(description="Every sentence of the document, in order.")
+    orphans: list[Orphan] = Field(
+        default_factory=list, description="Labels that could not be re-anchored after a source change."
+    )
+
+    @field_validator("version")
+    @classmethod
+    def _known_version(cls, v: int) -> int:
+        if v > FORMAT_VERSION:
+            raise ValueError(
+                f"format version {v} is newer than this tool reads ({FORMAT_VERSION}); upgrade annotate"
+            )
+        if v < 1:
+            raise ValueError(f"format version {v} does not exist (expected {FORMAT_VERSION})")
+        return v
+
+    @model_validator(mode="after")
+    def _spans_in_order(self) -> LabelFile:
+        prev_end = 0
+        for i, s in enumerate(self.sentences):
+            if s.start < prev_end:
+                raise ValueError(
+                    f"sentences[{i}]: span {s.start}-{s.end} overlaps or precedes the sentence before it"
+                    f" (which ends at {prev_end})"
+                )
+            prev_end = s.end
+        return self
+
+    @property
+    def labeled(self) -> int:
+        """How many sentences carry a label."""
+        return sum(1 for s in self.sentences if s.label is not None)
+
+    @property
+    def unsure(self) -> int:
+        """How many sentences are flagged unsure."""
+        return sum(1 for s in self.sentences if s.unsure)
+
+    def to_data(self) -> dict[str, Any]:
+        """The file's content as plain data in the documented key order, optional keys left out when empty."""
+        data = self.model_dump(mode="json", exclude_none=True)
+        for key in ("sentences", "orphans"):
+            for item in data.get(key, []):
+                if item.get("unsure") is False:
+                    del item["unsure"]
+                if "label" not in item:
+                    item["label"] = None
+        if not data.get("orphans"):
+            data.pop("orphans", None)
+        return data
+
+
+class TagLabel(BaseModel):
+    """One label of a tagset: its name, key, colour and guidelines."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str = Field(pattern=LABEL_NAME_PATTERN, description="The label as written in label files.")
+    key: str | None = Field(
+        default=None, description="A one-letter key that applies the label (besides its digit)."
+    )
+    color: str = Field(default="white", description="A colour name or #rrggbb for the screen.")
+    definition: str = Field(min_length=1, description="What the label means, in one or two sentences.")
+    rules: list[str] = Field(default_factory=list, description="Decision rules for the hard cases.")
+    examples: list[str] = Field(default_factory=list, description="Short example sentences.")
+    suggest: dict[str, Any] | None = Field(default=None, description="Cue lists for the rules suggester.")
+
+    @field_validator("key")
+    @classmethod
+    def _one_letter(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        if len(v) != 1 or not ("a" <= v <= "z"):
+            raise ValueError(f"key {v!r} must be a single lower-case letter a-z")
+        if v in RESERVED_KEYS:
+            raise ValueError(
+                f"key {v!r} is used by the screen itself (reserved: {', '.join(sorted(RESERVED_KEYS))})"
+            )
+        return v
+
+    @field_validator("color")
+    @classmethod
+    def _parsable_color(cls, v: str) -> str:
+        from rich.color import Color, ColorParseError
+
+        try:
+            Color.parse(v)
+        except ColorParseError as exc:
+            raise ValueError(f"colour {v!r} is not a colour name or #rrggbb") from exc
+        return v
+
+
+class Tagset(BaseModel):
+    """A tagset (annotation scheme): ``schemas/<name>.yaml``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str = Field(min_length=1, description="The tagset name, as label files' `scheme`.")
+    version: int | str = Field(description="The tagset's own version.")
+    description: str = Field(default="", description="What the tagset is for.")
+    labels: list[TagLabel] = Field(min_length=1, description="The labels, in key order (1..9).")
+
+    @model_validator(mode="after")
+    def _unique(self) -> Tagset:
+        seen_names: set[str] = set()
+        seen_keys: dict[str, str] = {}
+        for i, lab in enumerate(self.labels):
+            if lab.name in seen_names:
+                raise ValueError(f"labels[{i}]: label name {lab.name!r} appears twice")
+            seen_names.add(lab.name)
+            if lab.key is not None:
+                if lab.key in seen_keys:
+                    raise ValueError(
+                        f"labels[{i}]: key {lab.key!r} of {lab.name!r} clashes with label"
+                        f" {seen_keys[lab.key]!r}"
+                    )
+                seen_keys[lab.key] = lab.name
+        return self
+
+    @property
+    def names(self) -> list[str]:
+        """The label names in order."""
+        return [lab.name for lab in self.labels]
+
+    def label(self, name: str) -> TagLabel | None:
+        """The label called ``name``, or None."""
+        for lab in self.labels:
+            if lab.name == name:
+                return lab
+        return None
+
+    def keymap(self) -> dict[str, str]:
+        """Key -> label name: digits 1..9 for the first nine labels, and each label's letter."""
+        keys: dict[str, str] = {}
+        for i, lab in enumerate(self.labels[:9]):
+            keys[str(i + 1)] = lab.name
+        for lab in self.labels:
+            if lab.key:
+                keys[lab.key] = lab.name
+        return keys
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """The JSON Schemas of the label file and the tagset, by file name under ``schemas/``."""
+    labels = LabelFile.model_json_schema()
+    labels["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    labels["title"] = "annotate label file (format version 1)"
+    tagset = Tagset.model_json_schema()
+    tagset["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    tagset["title"] = "annotate tagset"
+    return {"labels.schema.json": labels, "tagset.schema.json": tagset}

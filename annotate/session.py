@@ -1,0 +1,388 @@
+"""An open label file being edited: per-change durability (journal), folding, undo and redo.
+
+Every change is appended to a small journal beside the label file and fsynced
+before the call returns, so its cost does not grow with the document. The
+journal is folded into the YAML file (atomic rewrite) when asked, typically when
+the annotator pauses and on exit, and replayed on open, so a ``kill -9`` at any
+moment loses nothing that was shown. Readers (validate, status, agreement,
+export) see the journal too, through :func:`load_current`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .anchor import AnchorReport, reanchor
+from .errors import AnnotateError
+from .models import LabelFile, Sentence, Tagset
+from .segment import iter_segment, segmenter_id
+from .store import (
+    Document,
+    LabelLock,
+    Project,
+    Source,
+    atomic_write,
+    check_against,
+    dump_label_file,
+    new_label_file,
+    parse_label_file,
+)
+
+EDITABLE = ("label", "unsure", "note", "seconds", "reviewer", "annotator_labels", "suggested")
+"""Sentence fields a session changes."""
+
+Fields = dict[str, Any]
+
+
+def journal_path(path: Path) -> Path:
+    """The journal beside a label file: ``labels/<doc>/.<annotator>.journal``."""
+    return path.with_name(f".{path.stem}.journal")
+
+
+def cache_path(path: Path) -> Path:
+    """The parsed-file cache beside a label file (JSON, keyed by the YAML's sha256)."""
+    return path.with_name(f".{path.stem}.cache.json")
+
+
+def _apply(labels: LabelFile, index: int, fields: Fields) -> None:
+    s = labels.sentences[index]
+    for k, v in fields.items():
+        setattr(s, k, v)
+
+
+def replay(labels: LabelFile, journal: bytes) -> int:
+    """Apply journal lines to ``labels`` in place; returns how many applied.
+
+    Each line is ``{"i": index, "s": start, "e": end, "f": {field: value}}``. A line
+    whose span no longer matches the file (e.g. a torn last line after a crash, or
+    a file replaced under it) is skipped.
+    """
+    applied = 0
+    spans = None
+    for line in journal.splitlines():
+        try:
+            entry = json.loads(line)
+            i, start, end, fields = entry["i"], entry["s"], entry["e"], entry["f"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        if not (isinstance(i, int) and 0 <= i < len(labels.sentences)) or labels.sentences[i].span != (start, end):
+            if spans is None:
+                spans = {s.span: k for k, s in enumerate(labels.sentences)}
+            i = spans.get((start, end), -1)
+            if i < 0:
+                continue
+        if not isinstance(fields, dict) or not set(fields) <= set(EDITABLE):
+            continue
+        _apply(labels, i, fields)
+        applied += 1
+    return applied
+
+
+def _read_yaml_cached(path: Path, where: str) -> tuple[LabelFile, bytes]:
+    raw = path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    cpath = cache_path(path)
+    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+        cached = json.loads(cpath.read_bytes())
+        if cached["sha256"] == digest:
+            return LabelFile.model_validate(cached["data"]), raw
+    return parse_label_file(raw, where), raw
+
+
+def load_current(path: Path, where: str | None = None) -> LabelFile:
+    """A label file as it stands now: the YAML plus any journal not yet folded in."""
+    labels, _ = _read_yaml_cached(path, where or str(path))
+    jpath = journal_path(path)
+    with contextlib.suppress(FileNotFoundError):
+        replay(labels, jpath.read_bytes())
+    return labels
+
+
+@dataclass
+class Change:
+    """One undoable change of one sentence: the fields before and after."""
+
+    index: int
+    before: Fields
+    after: Fields
+
+
+@dataclass
+class SaveStatus:
+    """The outcome of the last write: ``error`` is set while changes are only in memory."""
+
+    error: str | None = None
+    pending: list[tuple[int, Fields]] = field(default_factory=list)
+
+
+class LabelSession:
+    """One annotator's label file for one document, open for editing by this process."""
+
+    def __init__(
+        self,
+        project: Project,
+        doc: Document,
+        annotator: str,
+        tagset: Tagset,
+        labels: LabelFile,
+        source: Source,
+        lock: LabelLock,
+        report: AnchorReport | None = None,
+    ) -> None:
+        self.project = project
+        self.doc = doc
+        self.annotator = annotator
+        self.tagset = tagset
+        self.labels = labels
+        self.source = source
+        self.lock = lock
+        self.report = report
+        self.path = project.label_path(doc.id, annotator)
+        self.where = project.display(self.path)
+        self.undo_stack: list[Change] = []
+        self.redo_stack: list[Change] = []
+        self.status = SaveStatus()
+        self._journal_fd: int | None = None
+        self._journal_entries = 0
+        self._disk_stamp: tuple[int, int, int] | None = None
+
+    # opening -----------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        project: Project,
+        doc: Document,
+        annotator: str,
+        tagset: Tagset,
+        progress: Callable[[int, int], None] | None = None,
+        purpose: str = "annotate label",
+    ) -> LabelSession:
+        """Lock, load (or create) and check the label file; re-anchor if the source changed.
+
+        ``progress(done_chars, total_chars)`` is called while a new document is segmented.
+        """
+        path = project.label_path(doc.id, annotator)
+        where = project.display(path)
+        source = project.read_source(doc)
+        lock = LabelLock(path, purpose)
+        lock.acquire()
+        try:
+            report = None
+            if path.exists():
+                labels = load_current(path, where)
+                if labels.scheme != tagset.name:
+                    raise AnnotateError(
+                        f"scheme: the file uses tagset {labels.scheme!r}, not {tagset.name!r}"
+                        f" (pass --scheme {labels.scheme})",
+                        where,
+                    )
+                if labels.source_sha256 != source.sha256:
+                    spans = _segment(source.text, progress)
+                    labels, report = reanchor(labels, source.text, spans, source.sha256)
+                    labels.segmenter = segmenter_id()
+                check_against(labels, where, tagset, source.text)
+            else:
+                spans = _segment(source.text, progress)
+                labels = new_label_file(
+                    doc, source, annotator, tagset.name, spans, project, segmenter=segmenter_id()
+                )
+            session = cls(project, doc, annotator, tagset, labels, source, lock, report)
+            if not path.exists() or report is not None or journal_path(path).exists():
+                session.fold()
+            else:
+                session._disk_stamp = session._stamp()
+            return session
+        except BaseException:
+            lock.release()
+            raise
+
+    # editing -------------------------------------------------------------------
+
+    def fields(self, index: int) -> Fields:
+        """The editable fields of a sentence as they are now."""
+        s = self.labels.sentences[index]
+        return {k: getattr(s, k) for k in EDITABLE}
+
+    def change(self, index: int, undoable: bool = True, **fields: Any) -> Change | None:
+        """Change fields of one sentence: on disk (journal, fsynced) before this returns.
+
+        Returns the change (for undo), or None when nothing changed. If the disk
+        write fails the change is kept in memory, ``status.error`` says why, and
+        the next successful write (or :meth:`fold`) saves it.
+        """
+        unknown = set(fields) - set(EDITABLE)
+        if unknown:
+            raise ValueError(f"not editable: {sorted(unknown)}")
+        if "label" in fields and fields["label"] is not None and fields["label"] not in self.tagset.names:
+            raise AnnotateError(f"{fields['label']!r} is not a label of tagset {self.tagset.name}")
+        now = self.fields(index)
+        before = {k: now[k] for k in fields}
+        if before == fields:
+            return None
+        _apply(self.labels, index, fields)
+        self._journal(index, fields)
+        change = Change(index, before, dict(fields))
+        if undoable:
+            self.undo_stack.append(change)
+            self.redo_stack.clear()
+        return change
+
+    def undo(self) -> Change | None:
+        """Undo the last change of this session; returns it (its index is where to move)."""
+        if not self.undo_stack:
+            return None
+        change = self.undo_stack.pop()
+        _apply(self.labels, change.index, change.before)
+        self._journal(change.index, change.before)
+        self.redo_stack.append(change)
+        return change
+
+    def redo(self) -> Change | None:
+        """Redo the last undone change; returns it."""
+        if not self.redo_stack:
+            return None
+        change = self.redo_stack.pop()
+        _apply(self.labels, change.index, change.after)
+        self._journal(change.index, change.after)
+        self.undo_stack.append(change)
+        return change
+
+    def add_seconds(self, index: int, seconds: float) -> None:
+        """Add time spent on a sentence (not undoable: time is not a decision)."""
+        if seconds <= 0.05:
+            return
+        current = self.labels.sentences[index].seconds or 0.0
+        self.change(index, undoable=False, seconds=round(current + seconds, 1))
+
+    # disk ------------------------------------------------------------------------
+
+    def _stamp(self) -> tuple[int, int, int] | None:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def changed_on_disk(self) -> bool:
+        """True when someone else replaced the label file since we last wrote or read it."""
+        return self._disk_stamp is not None and self._stamp() != self._disk_stamp
+
+    def _journal(self, index: int, fields: Fields) -> None:
+        s = self.labels.sentences[index]
+        entry = {"i": index, "s": s.start, "e": s.end, "f": fields}
+        line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+        good_size: int | None = None
+        try:
+            if self._journal_fd is None:
+                jpath = journal_path(self.path)
+                self._journal_fd = os.open(jpath, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            good_size = os.lseek(self._journal_fd, 0, os.SEEK_END)
+            if self.status.pending:
+                self._journal_pending()
+            os.write(self._journal_fd, line)
+            os.fsync(self._journal_fd)
+            self._journal_entries += 1
+            self.status.error = None
+        except OSError as exc:
+            if self._journal_fd is not None and good_size is not None:
+                with contextlib.suppress(OSError):  # never leave a torn line for the next write
+                    os.ftruncate(self._journal_fd, good_size)
+            self.status.pending.append((index, dict(fields)))
+            self.status.error = f"{self.where}: cannot save ({exc.strerror}); changes kept in memory"
+
+    def _journal_pending(self) -> None:
+        assert self._journal_fd is not None
+        data = b"".join(
+            (json.dumps({"i": i, "s": self.labels.sentences[i].start, "e": self.labels.sentences[i].end,
+                         "f": f}, ensure_ascii=False) + "\n").encode()
+            for i, f in self.status.pending
+        )
+        os.write(self._journal_fd, data)
+        self.status.pending.clear()
+
+    @property
+    def dirty(self) -> bool:
+        """True when the journal holds changes not yet folded into the YAML file."""
+        return self._journal_entries > 0 or bool(self.status.pending)
+
+    def fold(self) -> bool:
+        """Rewrite the YAML file with every change and empty the journal. False if the write failed."""
+        text = dump_label_file(self.labels).encode("utf-8")
+        try:
+            atomic_write(self.path, text)
+        except OSError as exc:
+            self.status.error = f"{self.where}: cannot save ({exc.strerror}); changes kept in memory"
+            return False
+        self.status.pending.clear()
+        self.status.error = None
+        self._disk_stamp = self._stamp()
+        with contextlib.suppress(OSError):
+            cache = {"sha256": hashlib.sha256(text).hexdigest(), "data": self.labels.to_data()}
+            atomic_write(cache_path(self.path), json.dumps(cache, ensure_ascii=False).encode())
+        if self._journal_fd is not None:
+            os.close(self._journal_fd)
+            self._journal_fd = None
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(journal_path(self.path))
+        self._journal_entries = 0
+        return True
+
+    def reload(self) -> None:
+        """Take the file as it is on disk now (replaced by git pull, say); undo history is dropped."""
+        self.labels = load_current(self.path, self.where)
+        check_against(self.labels, self.where, self.tagset, self.source.text)
+        self.undo_stack.clear()
+        self.redo_stack.clear()
+        self._disk_stamp = self._stamp()
+
+    def close(self) -> None:
+        """Fold the journal into the YAML file and release the lock."""
+        try:
+            if self.dirty:
+                self.fold()
+        finally:
+            if self._journal_fd is not None:
+                os.close(self._journal_fd)
+                self._journal_fd = None
+            self.lock.release()
+
+    # reading -----------------------------------------------------------------------
+
+    @property
+    def sentences(self) -> list[Sentence]:
+        """The document's sentences with their labels."""
+        return self.labels.sentences
+
+    def first_unlabeled(self, after: int = -1) -> int | None:
+        """Index of the first unlabeled sentence after ``after`` (wrapping), or None."""
+        n = len(self.labels.sentences)
+        for k in range(1, n + 1):
+            i = (after + k) % n
+            if self.labels.sentences[i].label is None:
+                return i
+        return None
+
+    def counts(self) -> dict[str, int]:
+        """How many sentences carry each label (tagset order)."""
+        counts = dict.fromkeys(self.tagset.names, 0)
+        for s in self.labels.sentences:
+            if s.label is not None:
+                counts[s.label] = counts.get(s.label, 0) + 1
+        return counts
+
+
+def _segment(text: str, progress: Callable[[int, int], None] | None) -> list[tuple[int, int]]:
+    spans = []
+    for span in iter_segment(text):
+        spans.append(span)
+        if progress is not None and len(spans) % 200 == 0:
+            progress(span[1], len(text))
+    return spans
