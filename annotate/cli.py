@@ -191,13 +191,20 @@ def label(ctx: click.Context, docs: tuple[str, ...], annotator_opt: str | None, 
     name = annotator_name(annotator_opt or ctx.find_root().params.get("annotator"))
     tagset = project.tagset(scheme) if scheme else project.tagset()
     documents = [project.document(d) for d in docs] or None
+    lock = None
     if documents:
+        from .store import LabelLock
+
         for d in documents:
             project.read_source(d)  # a missing or binary source is a clear error before the screen
+        # Refuse at once, before the screen opens, when another process is labeling this file.
+        lock = LabelLock(project.label_path(documents[0].id, name), "annotate label")
+        lock.acquire()
     from .tui.app import run_app
 
-    run_app(project, annotator=name, documents=documents, scheme=scheme, home=not documents,
-            tagset=tagset)
+    code = run_app(project, annotator=name, documents=documents, scheme=scheme, home=not documents,
+                   tagset=tagset, lock=lock)
+    sys.exit(code)
 
 
 @main.command("schemas")

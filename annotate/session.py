@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,11 +30,12 @@ from .store import (
     Project,
     Source,
     atomic_write,
+    SCHEMA_HEADER,
     check_against,
-    dump_label_file,
     new_label_file,
     parse_label_file,
 )
+from .yamlio import dump_document
 
 EDITABLE = ("label", "unsure", "note", "seconds", "reviewer", "annotator_labels", "suggested")
 """Sentence fields a session changes."""
@@ -152,6 +154,7 @@ class LabelSession:
         self._journal_fd: int | None = None
         self._journal_entries = 0
         self._disk_stamp: tuple[int, int, int] | None = None
+        self._lock = threading.RLock()  # change() on the UI thread vs fold() in a worker thread
 
     # opening -----------------------------------------------------------------
 
@@ -164,16 +167,19 @@ class LabelSession:
         tagset: Tagset,
         progress: Callable[[int, int], None] | None = None,
         purpose: str = "annotate label",
+        lock: LabelLock | None = None,
     ) -> LabelSession:
         """Lock, load (or create) and check the label file; re-anchor if the source changed.
 
         ``progress(done_chars, total_chars)`` is called while a new document is segmented.
+        ``lock`` is a lock on the file the caller already holds (it is taken over).
         """
         path = project.label_path(doc.id, annotator)
         where = project.display(path)
         source = project.read_source(doc)
-        lock = LabelLock(path, purpose)
-        lock.acquire()
+        if lock is None:
+            lock = LabelLock(path, purpose)
+            lock.acquire()
         try:
             report = None
             if path.exists():
@@ -211,25 +217,32 @@ class LabelSession:
         s = self.labels.sentences[index]
         return {k: getattr(s, k) for k in EDITABLE}
 
-    def change(self, index: int, undoable: bool = True, **fields: Any) -> Change | None:
+    def change(
+        self, index: int, undoable: bool = True, also: Fields | None = None, **fields: Any
+    ) -> Change | None:
         """Change fields of one sentence: on disk (journal, fsynced) before this returns.
 
         Returns the change (for undo), or None when nothing changed. If the disk
         write fails the change is kept in memory, ``status.error`` says why, and
-        the next successful write (or :meth:`fold`) saves it.
+        the next successful write (or :meth:`fold`) saves it. ``also`` holds fields
+        written in the same journal line but not undone with the change (time spent).
         """
-        unknown = set(fields) - set(EDITABLE)
+        also = also or {}
+        unknown = (set(fields) | set(also)) - set(EDITABLE)
         if unknown:
             raise ValueError(f"not editable: {sorted(unknown)}")
         if "label" in fields and fields["label"] is not None and fields["label"] not in self.tagset.names:
             raise AnnotateError(f"{fields['label']!r} is not a label of tagset {self.tagset.name}")
-        now = self.fields(index)
-        before = {k: now[k] for k in fields}
+        with self._lock:
+            now = self.fields(index)
+            before = {k: now[k] for k in fields}
+            if before == fields and not also:
+                return None
+            _apply(self.labels, index, {**fields, **also})
+            self._journal(index, {**fields, **also})
+        change = Change(index, before, dict(fields))
         if before == fields:
             return None
-        _apply(self.labels, index, fields)
-        self._journal(index, fields)
-        change = Change(index, before, dict(fields))
         if undoable:
             self.undo_stack.append(change)
             self.redo_stack.clear()
@@ -240,8 +253,9 @@ class LabelSession:
         if not self.undo_stack:
             return None
         change = self.undo_stack.pop()
-        _apply(self.labels, change.index, change.before)
-        self._journal(change.index, change.before)
+        with self._lock:
+            _apply(self.labels, change.index, change.before)
+            self._journal(change.index, change.before)
         self.redo_stack.append(change)
         return change
 
@@ -250,8 +264,9 @@ class LabelSession:
         if not self.redo_stack:
             return None
         change = self.redo_stack.pop()
-        _apply(self.labels, change.index, change.after)
-        self._journal(change.index, change.after)
+        with self._lock:
+            _apply(self.labels, change.index, change.after)
+            self._journal(change.index, change.after)
         self.undo_stack.append(change)
         return change
 
@@ -273,7 +288,8 @@ class LabelSession:
 
     def changed_on_disk(self) -> bool:
         """True when someone else replaced the label file since we last wrote or read it."""
-        return self._disk_stamp is not None and self._stamp() != self._disk_stamp
+        with self._lock:
+            return self._disk_stamp is not None and self._stamp() != self._disk_stamp
 
     def _journal(self, index: int, fields: Fields) -> None:
         s = self.labels.sentences[index]
@@ -314,25 +330,38 @@ class LabelSession:
         return self._journal_entries > 0 or bool(self.status.pending)
 
     def fold(self) -> bool:
-        """Rewrite the YAML file with every change and empty the journal. False if the write failed."""
-        text = dump_label_file(self.labels).encode("utf-8")
+        """Rewrite the YAML file with every change and empty the journal. False if the write failed.
+
+        Safe to call from a worker thread while the UI thread keeps changing
+        sentences: it writes a snapshot, and keeps the journal when changes
+        arrived meanwhile (replaying a journal is idempotent).
+        """
+        with self._lock:
+            data = self.labels.to_data()
+            entries = self._journal_entries
+            if self.changed_on_disk():
+                self.status.error = f"{self.where}: changed on disk by someone else; not overwritten"
+                return False
+        text = dump_document(data, header=SCHEMA_HEADER).encode("utf-8")
         try:
             atomic_write(self.path, text)
         except OSError as exc:
             self.status.error = f"{self.where}: cannot save ({exc.strerror}); changes kept in memory"
             return False
-        self.status.pending.clear()
-        self.status.error = None
-        self._disk_stamp = self._stamp()
+        with self._lock:
+            self._disk_stamp = self._stamp()
+            if self._journal_entries == entries:
+                self.status.pending.clear()
+                self.status.error = None
+                if self._journal_fd is not None:
+                    os.close(self._journal_fd)
+                    self._journal_fd = None
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(journal_path(self.path))
+                self._journal_entries = 0
         with contextlib.suppress(OSError):
-            cache = {"sha256": hashlib.sha256(text).hexdigest(), "data": self.labels.to_data()}
+            cache = {"sha256": hashlib.sha256(text).hexdigest(), "data": data}
             atomic_write(cache_path(self.path), json.dumps(cache, ensure_ascii=False).encode())
-        if self._journal_fd is not None:
-            os.close(self._journal_fd)
-            self._journal_fd = None
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(journal_path(self.path))
-        self._journal_entries = 0
         return True
 
     def reload(self) -> None:

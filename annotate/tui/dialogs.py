@@ -1,0 +1,179 @@
+"""Modal dialogs: note, find, guidelines, document summary; each dismisses with a typed value."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static, TextArea
+
+from ..models import Tagset
+from .widgets import contrast_style, format_seconds
+
+
+class NoteDialog(ModalScreen[str | None]):
+    """Edit a sentence's note. Enter saves (the text, "" to remove), Escape cancels (None).
+
+    ctrl+j or shift+enter inserts a line break.
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("enter", "save", "Save", priority=True),
+        Binding("ctrl+j,shift+enter", "newline", "New line", priority=True),
+    ]
+
+    def __init__(self, note: str | None, sentence: str) -> None:
+        super().__init__()
+        self.note = note or ""
+        self.sentence = sentence
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="note-dialog", classes="dialog"):
+            yield Label("Note on this sentence  [dim](Enter save · Esc cancel · ctrl+j new line)[/]")
+            yield Static(Text(self.sentence, overflow="ellipsis", no_wrap=True), classes="dialog-context")
+            yield TextArea(self.note, id="note-text", soft_wrap=True, show_line_numbers=False)
+
+    def on_mount(self) -> None:
+        """Put the cursor at the end of the note."""
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    def action_save(self) -> None:
+        """Save the note as typed (whitespace at the ends dropped)."""
+        self.dismiss(self.query_one(TextArea).text.strip())
+
+    def action_newline(self) -> None:
+        """Insert a line break into the note."""
+        self.query_one(TextArea).insert("\n")
+
+    def action_cancel(self) -> None:
+        """Leave the note as it was."""
+        self.dismiss(None)
+
+
+class FindDialog(ModalScreen[str | None]):
+    """Ask for text to find in the document; Enter finds, Escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, query: str = "") -> None:
+        super().__init__()
+        self.query_text = query
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="find-dialog", classes="dialog"):
+            yield Label("Find in document  [dim](Enter find next · Esc cancel)[/]")
+            yield Input(self.query_text, placeholder="text to find", id="find-text")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        """Close without searching."""
+        self.dismiss(None)
+
+
+def guidelines_renderable(tagset: Tagset) -> Group:
+    """The tagset's definitions, decision rules and examples, with each label's keys."""
+    parts: list[object] = []
+    if tagset.description:
+        parts.append(Text(tagset.description.strip() + "\n"))
+    for i, lab in enumerate(tagset.labels):
+        keys = [str(i + 1)] if i < 9 else []
+        if lab.key:
+            keys.append(lab.key)
+        title = Text()
+        title.append(f" {lab.name} ", contrast_style(lab.color))
+        title.append(f"  keys: {' or '.join(keys) or 'none'}", style="dim")
+        parts.append(title)
+        parts.append(Text(lab.definition.strip(), style="bold"))
+        for rule in lab.rules:
+            parts.append(Text("  • " + " ".join(rule.split())))
+        for ex in lab.examples:
+            parts.append(Text("  e.g. " + " ".join(ex.split()), style="italic"))
+        parts.append(Text(""))
+    return Group(*parts)  # type: ignore[arg-type]
+
+
+class GuidelinesScreen(ModalScreen[None]):
+    """The tagset's guidelines in a scrollable dialog."""
+
+    BINDINGS = [
+        Binding("escape,q,question_mark,f1", "close", "Close"),
+        Binding("j,down", "scroll_down", "Down", show=False),
+        Binding("k,up", "scroll_up", "Up", show=False),
+    ]
+
+    def __init__(self, tagset: Tagset) -> None:
+        super().__init__()
+        self.tagset = tagset
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="guidelines", classes="dialog"):
+            yield Label(f"Guidelines: {self.tagset.name} (version {self.tagset.version})"
+                        "  [dim](Esc close · ↑↓ scroll)[/]")
+            with VerticalScroll(id="guidelines-body"):
+                yield Static(guidelines_renderable(self.tagset))
+
+    def action_scroll_down(self) -> None:
+        """Scroll the guidelines down."""
+        self.query_one("#guidelines-body", VerticalScroll).scroll_down()
+
+    def action_scroll_up(self) -> None:
+        """Scroll the guidelines up."""
+        self.query_one("#guidelines-body", VerticalScroll).scroll_up()
+
+    def action_close(self) -> None:
+        """Back to labeling."""
+        self.dismiss(None)
+
+
+class SummaryDialog(ModalScreen[bool]):
+    """Shown when every sentence is labeled: counts per label, unsure, time; next document or stay."""
+
+    BINDINGS = [
+        Binding("enter", "next", "Next document", show=True),
+        Binding("escape", "stay", "Keep editing"),
+    ]
+
+    def __init__(self, document: str, counts: dict[str, int], tagset: Tagset, unsure: int,
+                 seconds: float, next_document: str | None) -> None:
+        super().__init__()
+        self.document = document
+        self.counts = counts
+        self.tagset = tagset
+        self.unsure = unsure
+        self.seconds = seconds
+        self.next_document = next_document
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, show_header=False, padding=(0, 2))
+        total = sum(self.counts.values())
+        for lab in self.tagset.labels:
+            n = self.counts.get(lab.name, 0)
+            table.add_row(Text(f" {lab.name} ", contrast_style(lab.color)), str(n),
+                          f"{100 * n / total:.0f}%" if total else "")
+        table.add_row("unsure", str(self.unsure), "")
+        table.add_row("time", format_seconds(self.seconds), "")
+        nxt = (f"Enter: next document ({self.next_document})" if self.next_document
+               else "Enter: back to the documents")
+        with Vertical(id="summary", classes="dialog"):
+            yield Label(f"All {total} sentences of {self.document} are labeled. Saved.")
+            yield Static(table)
+            yield Label(f"[b]{nxt}[/b] · Esc: keep editing this one")
+
+    def action_next(self) -> None:
+        """Go on to the next document."""
+        self.dismiss(True)
+
+    def action_stay(self) -> None:
+        """Stay on this document."""
+        self.dismiss(False)

@@ -1,0 +1,500 @@
+"""The labeling screen: one key labels a sentence and moves on, with the whole document in view."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, ProgressBar, Static
+
+from ..errors import AnnotateError
+from ..models import Tagset
+from ..session import LabelSession
+from ..store import Document, Project
+from .dialogs import FindDialog, GuidelinesScreen, NoteDialog, SummaryDialog
+from .document_view import DocumentView
+from .widgets import Badges, format_seconds
+
+IDLE_LIMIT = 60.0
+"""Time on a sentence stops counting after this many seconds without a key."""
+
+FOLD_DELAY = 2.0
+"""Seconds after the last change before the journal is folded into the YAML file."""
+
+WATCH_INTERVAL = 2.0
+"""How often the screen looks for the label file being replaced on disk (git pull)."""
+
+
+def paragraph_break(between: str) -> bool:
+    """True when the text between two sentences holds a blank line (a paragraph break)."""
+    lines = between.replace("\r\n", "\n").replace("\r", "\n").count("\n")
+    return lines >= 2 or "\u2029" in between
+
+
+@dataclass
+class Opened(Message):
+    """The worker finished opening the document: a session, or an error message."""
+
+    session: LabelSession | None
+    error: str | None = None
+
+
+@dataclass
+class OpenProgress(Message):
+    """Segmentation progress of a new document."""
+
+    done: int
+    total: int
+
+
+@dataclass
+class Folded(Message):
+    """A background fold finished."""
+
+    ok: bool
+
+
+class LabelScreen(Screen[None]):
+    """Label one document, sentence by sentence."""
+
+    BINDINGS = [
+        Binding("down,j", "move(1)", "Next", id="label.next"),
+        Binding("up,k", "move(-1)", "Prev", id="label.prev"),
+        Binding("g", "next_unlabeled", "Unlabeled", id="label.next_unlabeled"),
+        Binding("home", "jump('first')", "First", show=False, id="label.first"),
+        Binding("end", "jump('last')", "Last", show=False, id="label.last"),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("u,ctrl+z", "undo", "Undo", id="label.undo"),
+        Binding("ctrl+y", "redo", "Redo", id="label.redo"),
+        Binding("backspace,delete", "clear", "Clear", id="label.clear"),
+        Binding("exclamation_mark", "toggle_unsure", "Unsure", key_display="!", id="label.unsure"),
+        Binding("n", "note", "Note", id="label.note"),
+        Binding("slash", "find", "Find", key_display="/", id="label.find"),
+        Binding("question_mark,f1", "guidelines", "Guide", key_display="?", id="label.guidelines"),
+        Binding("escape", "back", "Docs", id="label.back"),
+    ]
+
+    def __init__(self, project: Project, doc: Document, annotator: str, tagset: Tagset,
+                 queue: list[Document] | None = None, lock: object | None = None) -> None:
+        super().__init__()
+        self.project = project
+        self.doc = doc
+        self.annotator = annotator
+        self.tagset = tagset
+        self.queue = list(queue or [])
+        self.session: LabelSession | None = None
+        self.view: DocumentView | None = None
+        self.badges: Badges | None = None
+        self.keymap = tagset.keymap()
+        self._pre_lock = lock
+        self._fold_timer = None
+        self._last_tick: float | None = time.monotonic()
+        self._time_on_current = 0.0
+        self._summary_shown = False
+        self._last_find = ""
+        for i, lab in enumerate(tagset.labels[:9]):
+            keys = str(i + 1) + (f",{lab.key}" if lab.key else "")
+            display = f"{i + 1}/{lab.key}" if lab.key else str(i + 1)
+            self._bindings.bind(keys, f"label({i})", lab.name, key_display=display)
+
+    # layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="bar")
+        with Vertical(id="loading"):
+            yield Static(f"Opening {self.doc.id}…", id="loading-text")
+            yield ProgressBar(id="loading-progress", show_eta=False)
+        yield Static(id="focus")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Open the document in a worker (segmenting a new big document takes a moment)."""
+        self.query_one("#focus").display = False
+        self._render_bar()
+        self.open_session()
+
+    @work(thread=True, exclusive=True, group="open")
+    def open_session(self) -> None:
+        """Lock, load or segment, re-anchor; ends by posting Opened."""
+        def progress(done: int, total: int) -> None:
+            self.post_message(OpenProgress(done, total))
+
+        try:
+            session = LabelSession.open(self.project, self.doc, self.annotator, self.tagset,
+                                        progress=progress, lock=self._pre_lock)
+        except AnnotateError as exc:
+            self.post_message(Opened(None, str(exc)))
+            return
+        except OSError as exc:
+            self.post_message(Opened(None, f"{exc.filename or self.doc.id}: {exc.strerror}"))
+            return
+        self.post_message(Opened(session))
+
+    @on(OpenProgress)
+    def _progress(self, event: OpenProgress) -> None:
+        bar = self.query_one("#loading-progress", ProgressBar)
+        bar.update(total=event.total, progress=event.done)
+        self.query_one("#loading-text", Static).update(f"Splitting {self.doc.id} into sentences…")
+
+    @on(Opened)
+    def _opened(self, event: Opened) -> None:
+        if event.session is None:
+            self.app.notify(event.error or "cannot open", severity="error", timeout=10)
+            self.app.pop_screen() if len(self.app.screen_stack) > 1 else self.app.exit(
+                message=event.error, return_code=2)
+            return
+        session = event.session
+        self.session = session
+        self.app.sessions.add(session)  # type: ignore[attr-defined]
+        sents = session.sentences
+        self.badges = Badges(self.tagset, len(sents))
+        text = session.source.text
+        gaps = [i > 0 and paragraph_break(text[sents[i - 1].end : s.start]) for i, s in enumerate(sents)]
+        badges = self.badges
+        self.view = DocumentView(
+            [s.text for s in sents], gaps,
+            lambda i, cur: badges.gutter(i, cur, session.sentences[i]),
+            badges.width, id="document",
+        )
+        self.query_one("#loading").remove()
+        self.mount(self.view, before=self.query_one("#focus"))
+        self.query_one("#focus").display = True
+        start = session.first_unlabeled()
+        self.view.cursor = start if start is not None else 0
+        self.view.focus()
+        self.call_after_refresh(self.view.scroll_to_sentence, self.view.cursor)
+        if session.report and session.report.changed:
+            self.app.notify(f"The source changed: {session.report.summary()}", timeout=10)
+        if session.labels.orphans:
+            self.app.notify(f"{len(session.labels.orphans)} labels could not be placed in the changed"
+                            " source; they are kept under orphans: in the label file", severity="warning",
+                            timeout=10)
+        self._render_bar()
+        self._render_focus()
+        self.refresh_bindings()
+        self.set_interval(WATCH_INTERVAL, self._watch_disk)
+
+    # state → display ------------------------------------------------------------------
+
+    @property
+    def cursor(self) -> int:
+        """Index of the current sentence."""
+        return self.view.cursor if self.view else 0
+
+    def _render_bar(self) -> None:
+        bar = Text()
+        bar.append(f" {self.doc.id} ", "bold reverse")
+        bar.append(f"  {self.annotator} · {self.tagset.name}")
+        if self.session and self.badges:
+            total = len(self.session.sentences)
+            done = self.session.labels.labeled
+            bar.append(f"  {done}/{total} labeled", "bold")
+            for name, n in self.session.counts().items():
+                bar.append("  ")
+                bar.append(f"{self.badges.short[name]} {n}", self.badges.styles[name])
+            unsure = self.session.labels.unsure
+            if unsure:
+                bar.append(f"  ? {unsure}", "bold yellow")
+            if self.session.status.error:
+                bar.append(f"  ⚠ {self.session.status.error}", "bold white on red")
+        self.query_one("#bar", Static).update(bar)
+
+    def _render_focus(self) -> None:
+        if not self.session or not self.badges:
+            return
+        i = self.cursor
+        s = self.session.sentences[i]
+        head = Text()
+        head.append(f"Sentence {i + 1} of {len(self.session.sentences)}  ")
+        head.append_text(self.badges.label_text(s.label))
+        if s.unsure:
+            head.append("  unsure", "bold yellow")
+        if s.seconds:
+            head.append(f"  {format_seconds(s.seconds)}", "dim")
+        body = Text("\n")
+        body.append(" ".join(s.text.split()))
+        if s.note:
+            body.append("\nnote: ", "bold")
+            body.append(s.note, "italic")
+        self.query_one("#focus", Static).update(head + body)
+
+    def _changed(self, index: int) -> None:
+        """One sentence changed: repaint only what shows it."""
+        assert self.view is not None
+        self.view.refresh_sentence(index)
+        self._render_bar()
+        self._render_focus()
+        self._schedule_fold()
+
+    # time tracking --------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        if self._last_tick is not None:
+            self._time_on_current += min(now - self._last_tick, IDLE_LIMIT)
+        self._last_tick = now
+
+    def _take_time(self) -> dict[str, float]:
+        """Time spent on the current sentence since last taken, as a field update (or nothing)."""
+        self._tick()
+        spent, self._time_on_current = self._time_on_current, 0.0
+        if spent < 0.05 or self.session is None:
+            return {}
+        current = self.session.sentences[self.cursor].seconds or 0.0
+        return {"seconds": round(current + spent, 1)}
+
+    def on_app_blur(self) -> None:
+        """Stop the clock while the terminal is not focused."""
+        self._tick()
+        self._last_tick = None
+
+    def on_app_focus(self) -> None:
+        """Restart the clock."""
+        self._last_tick = time.monotonic()
+
+    def _goto(self, index: int) -> None:
+        if self.view is None or self.session is None:
+            return
+        index = max(0, min(index, len(self.session.sentences) - 1))
+        if index != self.cursor:
+            spent = self._take_time()
+            if spent:
+                self.session.change(self.cursor, undoable=False, also=spent)
+                self._schedule_fold()
+        self.view.move_cursor(index)
+        self._render_focus()
+
+    # actions ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Nothing edits or moves until the document is open."""
+        if action in ("back", "guidelines"):
+            return True
+        if self.session is None:
+            return False
+        if action == "undo" and not self.session.undo_stack:
+            return None
+        if action == "redo" and not self.session.redo_stack:
+            return None
+        return True
+
+    def action_label(self, n: int) -> None:
+        """Give the current sentence the n-th label, save, and move to the next unlabeled sentence."""
+        if self.session is None:
+            return
+        i = self.cursor
+        name = self.tagset.labels[n].name
+        self.session.change(i, also=self._take_time(), label=name)
+        self._changed(i)
+        nxt = self.session.first_unlabeled(after=i)
+        if nxt is None:
+            self._goto(min(i + 1, len(self.session.sentences) - 1))
+            if not self._summary_shown:
+                self._show_summary()
+        else:
+            self._goto(nxt)
+        self.refresh_bindings()
+
+    def action_clear(self) -> None:
+        """Remove the current sentence's label."""
+        assert self.session is not None
+        if self.session.change(self.cursor, label=None):
+            self._summary_shown = False
+            self._changed(self.cursor)
+            self.refresh_bindings()
+
+    def action_toggle_unsure(self) -> None:
+        """Flag or unflag the current sentence as unsure."""
+        assert self.session is not None
+        s = self.session.sentences[self.cursor]
+        self.session.change(self.cursor, unsure=None if s.unsure else True)
+        self._changed(self.cursor)
+        self.refresh_bindings()
+
+    def action_note(self) -> None:
+        """Add or edit the current sentence's note in a dialog."""
+        assert self.session is not None
+        i = self.cursor
+        s = self.session.sentences[i]
+
+        def done(note: str | None) -> None:
+            if note is None or self.session is None:
+                return
+            if self.session.change(i, note=note or None):
+                self._changed(i)
+                self.refresh_bindings()
+
+        self.app.push_screen(NoteDialog(s.note, s.text), done)
+
+    def _after_history(self, index: int | None) -> None:
+        if index is None:
+            self.app.bell()
+            return
+        self._summary_shown = self.session is not None and self.session.first_unlabeled() is None
+        self._changed(index)
+        self._goto(index)
+        self.refresh_bindings()
+
+    def action_undo(self) -> None:
+        """Undo the last change and go to the sentence it changed."""
+        assert self.session is not None
+        change = self.session.undo()
+        self._after_history(change.index if change else None)
+
+    def action_redo(self) -> None:
+        """Redo the last undone change and go to its sentence."""
+        assert self.session is not None
+        change = self.session.redo()
+        self._after_history(change.index if change else None)
+
+    def action_move(self, delta: int) -> None:
+        """Move to the next or previous sentence."""
+        self._goto(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        """Move a screenful of sentences."""
+        if self.view is None:
+            return
+        first, _ = self.view.rows_of(self.cursor)
+        target = self.view.sentence_at(max(0, first + direction * self.view.size.height))
+        self._goto(target if target is not None else self.cursor + direction * 5)
+
+    def action_jump(self, where: str) -> None:
+        """Go to the first or last sentence."""
+        assert self.session is not None
+        self._goto(0 if where == "first" else len(self.session.sentences) - 1)
+
+    def action_next_unlabeled(self) -> None:
+        """Go to the next unlabeled sentence."""
+        assert self.session is not None
+        nxt = self.session.first_unlabeled(after=self.cursor)
+        if nxt is None:
+            self.app.notify("Every sentence is labeled.")
+        else:
+            self._goto(nxt)
+
+    def goto_sentence(self, number: int) -> None:
+        """Go to sentence ``number`` (1-based), for the command palette."""
+        self._goto(number - 1)
+
+    def action_find(self) -> None:
+        """Find text in the document and jump to the next sentence containing it."""
+
+        def done(query: str | None) -> None:
+            if not query or self.session is None:
+                return
+            self._last_find = query
+            q = query.casefold()
+            n = len(self.session.sentences)
+            for k in range(1, n + 1):
+                i = (self.cursor + k) % n
+                if q in self.session.sentences[i].text.casefold():
+                    self._goto(i)
+                    return
+            self.app.notify(f"Not found: {query}", severity="warning")
+
+        self.app.push_screen(FindDialog(self._last_find), done)
+
+    def action_guidelines(self) -> None:
+        """Show the tagset's guidelines."""
+        self.app.push_screen(GuidelinesScreen(self.tagset))
+
+    def action_back(self) -> None:
+        """Back to the list of documents (everything is already saved)."""
+        self._leave()
+        if len(self.app.screen_stack) > 2 or getattr(self.app, "has_home", False):
+            self.app.pop_screen()
+        else:
+            self.app.exit()
+
+    def _show_summary(self) -> None:
+        assert self.session is not None
+        self._summary_shown = True
+        sents = self.session.sentences
+        seconds = sum(s.seconds or 0 for s in sents) + self._time_on_current
+        nxt = self.queue[0].id if self.queue else None
+
+        def done(go_on: bool | None) -> None:
+            if not go_on:
+                return
+            self._leave()
+            if self.queue:
+                following = self.queue[0]
+                self.app.switch_screen(LabelScreen(self.project, following, self.annotator,
+                                                   self.tagset, queue=self.queue[1:]))
+            else:
+                self.action_back()
+
+        self.app.push_screen(SummaryDialog(self.doc.id, self.session.counts(), self.tagset,
+                                           self.session.labels.unsure, seconds, nxt), done)
+
+    # saving ------------------------------------------------------------------------------
+
+    def _schedule_fold(self) -> None:
+        if self._fold_timer is not None:
+            self._fold_timer.stop()
+        self._fold_timer = self.set_timer(FOLD_DELAY, self._fold)
+
+    def _fold(self) -> None:
+        if self.session is not None and self.session.dirty:
+            self.fold_worker()
+
+    @work(thread=True, exclusive=True, group="fold")
+    def fold_worker(self) -> None:
+        """Fold the journal into the YAML file off the UI thread; ends by posting Folded."""
+        assert self.session is not None
+        self.post_message(Folded(self.session.fold()))
+
+    @on(Folded)
+    def _folded(self, event: Folded) -> None:
+        self._render_bar()
+        if not event.ok and self.session and self.session.status.error:
+            self.app.notify(self.session.status.error, severity="error", timeout=8)
+            if self.session.changed_on_disk():
+                self._watch_disk()
+            else:
+                self._schedule_fold()
+
+    def _watch_disk(self) -> None:
+        """Reload when the label file was replaced under us (git pull, checkout)."""
+        if self.session is None or not self.session.changed_on_disk():
+            return
+        try:
+            self.session.reload()
+        except AnnotateError as exc:
+            self.app.notify(f"The label file changed on disk and is not valid now: {exc}",
+                            severity="error", timeout=10)
+            return
+        assert self.view is not None
+        self.view._row_cache.clear()
+        self.view.refresh()
+        self._render_bar()
+        self._render_focus()
+        self.app.notify("The label file changed on disk; reloaded it.")
+
+    def _leave(self) -> None:
+        """Record the time on the current sentence, fold and release the document."""
+        if self.session is None:
+            return
+        spent = self._take_time()
+        if spent:
+            self.session.change(self.cursor, undoable=False, also=spent)
+        self.session.close()
+        self.app.sessions.discard(self.session)  # type: ignore[attr-defined]
+        self.session = None
+
+    def on_unmount(self) -> None:
+        """Leaving the screen by any path releases the document."""
+        self._leave()
+
+    @on(DocumentView.SentenceClicked)
+    def _clicked(self, event: DocumentView.SentenceClicked) -> None:
+        self._goto(event.index)
