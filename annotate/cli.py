@@ -158,22 +158,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
-    from rich.console import Console
-    from rich.table import Table
+    from .report import print_status
+    from .validate import unstarted_documents
 
-    table = Table(title=f"annotate status: {project.root}", title_justify="left")
-    for col, just in (("document", "left"), ("annotator", "left"), ("labeled", "right"),
-                      ("total", "right"), ("done", "right"), ("unsure", "right"), ("orphans", "right")):
-        table.add_column(col, justify=just)  # type: ignore[arg-type]
-    for r in rows:
-        if r.get("error"):
-            table.add_row(r["document"], r["annotator"], "", "", "", "", "", style="red")
-            table.add_row("", f"  {r['error']}", "", "", "", "", "", style="red")
-            continue
-        done = f"{100 * r['labeled'] // r['total']}%" if r["total"] else "-"
-        table.add_row(r["document"], r["annotator"] or "-", str(r["labeled"]), str(r["total"]),
-                      done, str(r["unsure"]), str(r["orphans"]))
-    Console().print(table)
+    print_status(project, rows, unstarted_documents(project))
 
 
 @main.command()
@@ -185,10 +173,13 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @user_errors
 def label(ctx: click.Context, docs: tuple[str, ...], annotator_opt: str | None, scheme: str | None) -> None:
     """Open the labeling screen on documents (doc ids or paths under seeds/)."""
+    from .models import GOLD
     from .store import annotator_name
 
     project = _project(ctx)
     name = annotator_name(annotator_opt or ctx.find_root().params.get("annotator"))
+    if name == GOLD:
+        raise AnnotateError("--annotator: gold is reserved for review decisions (use annotate review)")
     tagset = project.tagset(scheme) if scheme else project.tagset()
     documents = [project.document(d) for d in docs] or None
     lock = None
@@ -205,6 +196,87 @@ def label(ctx: click.Context, docs: tuple[str, ...], annotator_opt: str | None, 
     code = run_app(project, annotator=name, documents=documents, scheme=scheme, home=not documents,
                    tagset=tagset, lock=lock)
     sys.exit(code)
+
+
+@main.command()
+@click.argument("docs", nargs=-1)
+@click.option("--annotators", default=None, help="Comma-separated annotators (default: all but gold).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every figure.")
+@root_option
+@click.pass_context
+@user_errors
+def agreement(ctx: click.Context, docs: tuple[str, ...], annotators: str | None, as_json: bool) -> None:
+    """Inter-annotator agreement: Krippendorff's alpha, Fleiss' and Cohen's kappa, with unit counts."""
+    from .review import agreement_report
+
+    project = _project(ctx)
+    documents = [project.document(d) for d in docs] if docs else None
+    names = [a.strip() for a in annotators.split(",") if a.strip()] if annotators else None
+    if names:
+        from .models import is_valid_annotator
+
+        for n in names:
+            if not is_valid_annotator(n):
+                raise AnnotateError(f"--annotators: {n!r} is not a valid annotator name")
+    result = agreement_report(project, documents, names)
+    if names:
+        known = {a for d in (documents or project.documents()) for a in project.annotators(d.id)}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise AnnotateError(f"--annotators: no label files by {', '.join(unknown)}")
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    from .report import print_agreement
+
+    print_agreement(result)
+
+
+@main.command()
+@click.argument("doc")
+@click.option("--annotators", default=None, help="Comma-separated annotators to compare (default: all).")
+@click.option("--reviewer", default=None, help="Your name as reviewer (default: $ANNOTATE_ANNOTATOR or login).")
+@click.option("--scheme", default=None, help="Tagset name or file (default: the annotators' tagset).")
+@root_option
+@click.pass_context
+@user_errors
+def review(ctx: click.Context, doc: str, annotators: str | None, reviewer: str | None,
+           scheme: str | None) -> None:
+    """Compare annotators on a document and decide gold labels (saved to labels/DOC/gold.yaml)."""
+    from .models import GOLD
+    from .review import load_document_labels
+    from .store import annotator_name
+
+    project = _project(ctx)
+    name = annotator_name(reviewer or ctx.find_root().params.get("annotator"))
+    if name == GOLD:
+        raise AnnotateError("--reviewer: gold is reserved for the adjudicated labels; use your own name")
+    document = project.document(doc)
+    project.read_source(document)
+    names = [a.strip() for a in annotators.split(",") if a.strip()] if annotators else []
+    available = load_document_labels(project, document).annotators
+    unknown = [n for n in names if n not in available]
+    if GOLD in names:
+        raise AnnotateError("--annotators: gold is the adjudicated label, not an annotator")
+    if unknown:
+        raise AnnotateError(f"--annotators: no label file for {', '.join(unknown)} in labels/{document.id}/"
+                            f" (have: {', '.join(available) or 'none'})")
+    if not available:
+        raise AnnotateError(f"nobody has labeled {document.id} yet: nothing to review", document.id)
+    if scheme:
+        tagset = project.tagset(scheme)
+    else:
+        from .session import load_current
+
+        first = load_current(project.label_path(document.id, (names or available)[0]))
+        tagset = project.tagset(first.scheme)
+    from .store import LabelLock
+
+    LabelLock(project.label_path(document.id, GOLD), "annotate review").acquire_and_release()
+    from .tui.app import run_app
+
+    sys.exit(run_app(project, annotator=name, documents=[document], scheme=None, home=False,
+                     tagset=tagset, review=names))
 
 
 @main.command("schemas")

@@ -417,6 +417,11 @@ class LabelLock:
         os.pwrite(fd, json.dumps(info).encode(), 0)
         self._fd = fd
 
+    def acquire_and_release(self) -> None:
+        """Check that nobody holds the lock now (raises LockedError naming the holder)."""
+        self.acquire()
+        self.release()
+
     def holder(self) -> str:
         """A description of the process holding the lock, from the lock file."""
         try:

@@ -71,14 +71,17 @@ def validate_files(project: Project, paths: list[Path], fix: bool = False) -> li
 
 
 def status_rows(project: Project) -> list[dict[str, Any]]:
-    """Progress per document and annotator (documents without label files get annotator None)."""
+    """Progress per document and annotator, with the document's agreed / disagreed / adjudicated counts.
+
+    Documents without any label file are left out (see :func:`unstarted_documents`).
+    """
+    from .review import DocumentLabels, document_review_counts
+
     rows: list[dict[str, Any]] = []
     for doc in project.documents():
         files = project.label_files(doc.id)
-        if not files:
-            rows.append({"document": doc.id, "annotator": None, "labeled": 0, "total": 0,
-                         "unsure": 0, "orphans": 0})
-            continue
+        doc_labels = DocumentLabels(doc)
+        doc_rows = []
         for path in files:
             row: dict[str, Any] = {"document": doc.id, "annotator": path.stem}
             try:
@@ -88,6 +91,18 @@ def status_rows(project: Project) -> list[dict[str, Any]]:
             else:
                 row.update({"labeled": labels.labeled, "total": len(labels.sentences),
                             "unsure": labels.unsure, "orphans": len(labels.orphans)})
-            row["gold"] = path.stem == GOLD
-            rows.append(row)
+                if path.stem == GOLD:
+                    doc_labels.gold = labels
+                else:
+                    doc_labels.files[path.stem] = labels
+            doc_rows.append(row)
+        review = document_review_counts(doc_labels)
+        for row in doc_rows:
+            row.update(review)
+        rows.extend(doc_rows)
     return rows
+
+
+def unstarted_documents(project: Project) -> list[str]:
+    """Documents nobody has a label file for yet."""
+    return [d.id for d in project.documents() if not project.label_files(d.id)]

@@ -55,11 +55,11 @@ class AnnotateApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "annotate"
     COMMANDS = App.COMMANDS | {AnnotateCommands}
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit")]
+    BINDINGS = [Binding("ctrl+q", "quit", "quit", priority=True, id="app.quit")]
 
     def __init__(self, project: Project, annotator: str, tagset: Tagset,
                  documents: list[Document] | None = None, home: bool = True,
-                 lock: LabelLock | None = None) -> None:
+                 lock: LabelLock | None = None, review: list[str] | None = None) -> None:
         super().__init__()
         self.project = project
         self.annotator = annotator
@@ -68,6 +68,7 @@ class AnnotateApp(App[None]):
         self.has_home = home
         self.first_lock = lock
         self.sessions: set[LabelSession] = set()
+        self.review = review
 
     def on_mount(self) -> None:
         """Open the home screen, or the first document when documents were named."""
@@ -75,7 +76,12 @@ class AnnotateApp(App[None]):
 
         if self.has_home:
             self.push_screen(HomeScreen(self.project, self.annotator, self.tagset))
-        if self.documents:
+        if self.review is not None and self.documents:
+            from .review_screen import ReviewScreen
+
+            self.push_screen(ReviewScreen(self.project, self.documents[0], self.annotator, self.tagset,
+                                          self.review or None))
+        elif self.documents:
             first, *rest = self.documents
             self.open_document(first, rest, lock=self.first_lock)
 
@@ -114,16 +120,21 @@ class AnnotateApp(App[None]):
 
 def make_app(project: Project, annotator: str, tagset: Tagset | None = None,
              documents: list[Document] | None = None, home: bool = True,
-             lock: LabelLock | None = None) -> AnnotateApp:
-    """Build the app (the CLI and the tests both use this)."""
-    return AnnotateApp(project, annotator, tagset or project.tagset(), documents, home, lock)
+             lock: LabelLock | None = None, review: list[str] | None = None) -> AnnotateApp:
+    """Build the app (the CLI and the tests both use this).
+
+    ``review`` (a list of annotators, empty for all) opens the review screen on the
+    first document with ``annotator`` as the reviewer.
+    """
+    return AnnotateApp(project, annotator, tagset or project.tagset(), documents, home, lock, review)
 
 
 def run_app(project: Project, annotator: str, documents: list[Document] | None, scheme: str | None,
-            home: bool, tagset: Tagset | None = None, lock: LabelLock | None = None) -> int:
+            home: bool, tagset: Tagset | None = None, lock: LabelLock | None = None,
+            review: list[str] | None = None) -> int:
     """Run the app in the terminal until the user quits; returns the exit code."""
     tagset = tagset or (project.tagset(scheme) if scheme else project.tagset())
-    app = make_app(project, annotator, tagset, documents, home, lock)
+    app = make_app(project, annotator, tagset, documents, home, lock, review)
     try:
         app.run()
     finally:

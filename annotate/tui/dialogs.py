@@ -81,6 +81,25 @@ class FindDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+KEYS_HELP = [
+    ("1-9, letter", "give the label and move to the next unlabeled sentence"),
+    ("↓ j / ↑ k", "next / previous sentence"),
+    ("g", "next unlabeled sentence"),
+    ("home / end", "first / last sentence"),
+    ("u, ctrl+z / ctrl+y", "undo / redo (as many steps as you made)"),
+    ("backspace, delete", "clear the label"),
+    ("!", "toggle unsure"),
+    ("n", "add or edit a note"),
+    ("/", "find text"),
+    ("? f1", "these guidelines"),
+    ("ctrl+p", "command palette: go to sentence N, open a document, theme"),
+    ("escape", "back to the documents"),
+    ("ctrl+q", "quit (everything is already saved)"),
+    ("mouse", "click a sentence to make it current"),
+]
+"""The labeling screen's keys, for the guidelines dialog."""
+
+
 def guidelines_renderable(tagset: Tagset) -> Group:
     """The tagset's definitions, decision rules and examples, with each label's keys."""
     parts: list[object] = []
@@ -100,6 +119,11 @@ def guidelines_renderable(tagset: Tagset) -> Group:
         for ex in lab.examples:
             parts.append(Text("  e.g. " + " ".join(ex.split()), style="italic"))
         parts.append(Text(""))
+    keys = Text("Keys\n", style="bold underline")
+    for key, what in KEYS_HELP:
+        keys.append(f"  {key:<18}", style="bold")
+        keys.append(f"{what}\n")
+    parts.append(keys)
     return Group(*parts)  # type: ignore[arg-type]
 
 

@@ -114,6 +114,7 @@ class DocumentView(ScrollView, can_focus=True):
         self.gutter_width = gutter_width
         self.cursor = 0
         self.marked: set[int] = set()
+        self.dimmed: set[int] = set()
         self._layout: _Layout | None = None
         self._row_cache: dict[int, list[Strip]] = {}
 
@@ -212,6 +213,8 @@ class DocumentView(ScrollView, can_focus=True):
         base = self.get_component_rich_style("documentview--current") if current else Style()
         if marked and not current:
             base = self.get_component_rich_style("documentview--match")
+        elif index in self.dimmed and not current:
+            base = Style(dim=True)
         text = self.texts[index]
         width = self.scrollable_content_region.width
         strips = []

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.segment import Segment
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingsMap
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
@@ -20,7 +22,7 @@ from ..session import LabelSession
 from ..store import Document, Project
 from .dialogs import FindDialog, GuidelinesScreen, NoteDialog, SummaryDialog
 from .document_view import DocumentView
-from .widgets import Badges, format_seconds
+from .widgets import Badges, abbreviations, format_seconds
 
 IDLE_LIMIT = 60.0
 """Time on a sentence stops counting after this many seconds without a key."""
@@ -36,6 +38,20 @@ def paragraph_break(between: str) -> bool:
     """True when the text between two sentences holds a blank line (a paragraph break)."""
     lines = between.replace("\r\n", "\n").replace("\r", "\n").count("\n")
     return lines >= 2 or "\u2029" in between
+
+
+def label_bindings(tagset: Tagset) -> BindingsMap:
+    """Keys for the tagset's labels: digits 1..9 in order, and each label's letter."""
+    bindings = BindingsMap()
+    short = abbreviations(tagset)
+    for i, lab in enumerate(tagset.labels):
+        keys = [str(i + 1)] if i < 9 else []
+        if lab.key:
+            keys.append(lab.key)
+        if keys:
+            bindings.bind(",".join(keys), f"label({i})", short[lab.name].lower(),
+                          key_display="".join(keys))
+    return bindings
 
 
 @dataclass
@@ -65,21 +81,21 @@ class LabelScreen(Screen[None]):
     """Label one document, sentence by sentence."""
 
     BINDINGS = [
-        Binding("down,j", "move(1)", "Next", id="label.next"),
-        Binding("up,k", "move(-1)", "Prev", id="label.prev"),
-        Binding("g", "next_unlabeled", "Unlabeled", id="label.next_unlabeled"),
+        Binding("down,j", "move(1)", "next", show=False, id="label.next"),
+        Binding("up,k", "move(-1)", "prev", show=False, id="label.prev"),
+        Binding("g", "next_unlabeled", "unlabeled", show=False, id="label.next_unlabeled"),
         Binding("home", "jump('first')", "First", show=False, id="label.first"),
         Binding("end", "jump('last')", "Last", show=False, id="label.last"),
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("u,ctrl+z", "undo", "Undo", id="label.undo"),
-        Binding("ctrl+y", "redo", "Redo", id="label.redo"),
-        Binding("backspace,delete", "clear", "Clear", id="label.clear"),
-        Binding("exclamation_mark", "toggle_unsure", "Unsure", key_display="!", id="label.unsure"),
-        Binding("n", "note", "Note", id="label.note"),
-        Binding("slash", "find", "Find", key_display="/", id="label.find"),
-        Binding("question_mark,f1", "guidelines", "Guide", key_display="?", id="label.guidelines"),
-        Binding("escape", "back", "Docs", id="label.back"),
+        Binding("u,ctrl+z", "undo", "undo", key_display="u", id="label.undo"),
+        Binding("ctrl+y", "redo", "redo", show=False, id="label.redo"),
+        Binding("backspace,delete", "clear", "clear", show=False, id="label.clear"),
+        Binding("exclamation_mark", "toggle_unsure", "unsure", key_display="!", id="label.unsure"),
+        Binding("n", "note", "note", id="label.note"),
+        Binding("slash", "find", "find", key_display="/", id="label.find"),
+        Binding("question_mark,f1", "guidelines", "guide", key_display="?", id="label.guidelines"),
+        Binding("escape", "back", "docs", show=False, id="label.back"),
     ]
 
     def __init__(self, project: Project, doc: Document, annotator: str, tagset: Tagset,
@@ -100,10 +116,7 @@ class LabelScreen(Screen[None]):
         self._time_on_current = 0.0
         self._summary_shown = False
         self._last_find = ""
-        for i, lab in enumerate(tagset.labels[:9]):
-            keys = str(i + 1) + (f",{lab.key}" if lab.key else "")
-            display = f"{i + 1}/{lab.key}" if lab.key else str(i + 1)
-            self._bindings.bind(keys, f"label({i})", lab.name, key_display=display)
+        self._bindings = BindingsMap.merge([label_bindings(tagset), self._bindings])
 
     # layout ---------------------------------------------------------------------------
 
@@ -113,7 +126,7 @@ class LabelScreen(Screen[None]):
             yield Static(f"Opening {self.doc.id}…", id="loading-text")
             yield ProgressBar(id="loading-progress", show_eta=False)
         yield Static(id="focus")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         """Open the document in a worker (segmenting a new big document takes a moment)."""
@@ -128,8 +141,7 @@ class LabelScreen(Screen[None]):
             self.post_message(OpenProgress(done, total))
 
         try:
-            session = LabelSession.open(self.project, self.doc, self.annotator, self.tagset,
-                                        progress=progress, lock=self._pre_lock)
+            session = self._open_session(progress)
         except AnnotateError as exc:
             self.post_message(Opened(None, str(exc)))
             return
@@ -137,6 +149,11 @@ class LabelScreen(Screen[None]):
             self.post_message(Opened(None, f"{exc.filename or self.doc.id}: {exc.strerror}"))
             return
         self.post_message(Opened(session))
+
+    def _open_session(self, progress: Callable[[int, int], None]) -> LabelSession:
+        """Open the label file this screen edits (runs in a worker thread)."""
+        return LabelSession.open(self.project, self.doc, self.annotator, self.tagset,
+                                 progress=progress, lock=self._pre_lock)
 
     @on(OpenProgress)
     def _progress(self, event: OpenProgress) -> None:
@@ -158,17 +175,12 @@ class LabelScreen(Screen[None]):
         self.badges = Badges(self.tagset, len(sents))
         text = session.source.text
         gaps = [i > 0 and paragraph_break(text[sents[i - 1].end : s.start]) for i, s in enumerate(sents)]
-        badges = self.badges
-        self.view = DocumentView(
-            [s.text for s in sents], gaps,
-            lambda i, cur: badges.gutter(i, cur, session.sentences[i]),
-            badges.width, id="document",
-        )
+        self.view = DocumentView([s.text for s in sents], gaps, self._gutter, self._gutter_width(),
+                                 id="document")
         self.query_one("#loading").remove()
         self.mount(self.view, before=self.query_one("#focus"))
         self.query_one("#focus").display = True
-        start = session.first_unlabeled()
-        self.view.cursor = start if start is not None else 0
+        self.view.cursor = self._start_index()
         self.view.focus()
         self.call_after_refresh(self.view.scroll_to_sentence, self.view.cursor)
         if session.report and session.report.changed:
@@ -181,6 +193,21 @@ class LabelScreen(Screen[None]):
         self._render_focus()
         self.refresh_bindings()
         self.set_interval(WATCH_INTERVAL, self._watch_disk)
+
+    def _gutter(self, index: int, current: bool) -> list[Segment]:
+        """The gutter of a sentence: cursor, number, label badge, flags."""
+        assert self.badges is not None and self.session is not None
+        return self.badges.gutter(index, current, self.session.sentences[index])
+
+    def _gutter_width(self) -> int:
+        assert self.badges is not None
+        return self.badges.width
+
+    def _start_index(self) -> int:
+        """Where the screen opens: the first unlabeled sentence."""
+        assert self.session is not None
+        start = self.session.first_unlabeled()
+        return start if start is not None else 0
 
     # state → display ------------------------------------------------------------------
 
@@ -357,7 +384,11 @@ class LabelScreen(Screen[None]):
 
     def action_move(self, delta: int) -> None:
         """Move to the next or previous sentence."""
-        self._goto(self.cursor + delta)
+        self._goto(self._step(self.cursor, delta))
+
+    def _step(self, index: int, delta: int) -> int:
+        """The sentence ``delta`` steps from ``index`` (review skips what is filtered out)."""
+        return index + delta
 
     def action_page(self, direction: int) -> None:
         """Move a screenful of sentences."""

@@ -1,0 +1,173 @@
+"""Comparing annotators: label tables per document, agreement reports, review states of sentences."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from .agreement import majority, report
+from .errors import AnnotateError
+from .models import GOLD, LabelFile, Sentence
+from .session import load_current
+from .store import Document, Project
+
+Unit = tuple[str, int, int]
+"""A unit of agreement: (document id, start, end)."""
+
+
+@dataclass
+class DocumentLabels:
+    """Every annotator's label file for one document (gold kept apart)."""
+
+    doc: Document
+    files: dict[str, LabelFile] = field(default_factory=dict)
+    gold: LabelFile | None = None
+
+    @property
+    def annotators(self) -> list[str]:
+        """Annotators with a file for this document, sorted."""
+        return sorted(self.files)
+
+
+def load_document_labels(project: Project, doc: Document, annotators: list[str] | None = None) -> DocumentLabels:
+    """Load the document's label files (journals included); a broken file is an AnnotateError."""
+    out = DocumentLabels(doc)
+    for path in project.label_files(doc.id):
+        name = path.stem
+        if name != GOLD and annotators is not None and name not in annotators:
+            continue
+        labels = load_current(path, project.display(path))
+        if name == GOLD:
+            out.gold = labels
+        else:
+            out.files[name] = labels
+    return out
+
+
+def units_of(doc_labels: DocumentLabels, annotators: list[str]) -> tuple[dict[Unit, dict[str, str | None]],
+                                                                      list[dict[str, Any]]]:
+    """The label table of one document and its boundary disagreements.
+
+    A unit is a span; an annotator whose file lacks that span counts as missing
+    for it, and the span is reported as a boundary disagreement.
+    """
+    doc_id = doc_labels.doc.id
+    have = [a for a in annotators if a in doc_labels.files]
+    by_span: dict[tuple[int, int], dict[str, Sentence]] = {}
+    for a in have:
+        for s in doc_labels.files[a].sentences:
+            by_span.setdefault(s.span, {})[a] = s
+    units: dict[Unit, dict[str, str | None]] = {}
+    boundary: list[dict[str, Any]] = []
+    for span in sorted(by_span):
+        sents = by_span[span]
+        units[(doc_id, *span)] = {a: (sents[a].label if a in sents else None) for a in have}
+        if len(sents) < len(have):
+            any_s = next(iter(sents.values()))
+            boundary.append({"document": doc_id, "start": span[0], "end": span[1], "text": any_s.text,
+                             "annotators": sorted(sents), "missing": sorted(set(have) - set(sents))})
+    return units, boundary
+
+
+def corpus_annotators(project: Project, docs: list[Document]) -> list[str]:
+    """Every annotator with a label file for any of the documents (never gold)."""
+    names: set[str] = set()
+    for doc in docs:
+        names.update(project.annotators(doc.id))
+    return sorted(names)
+
+
+def agreement_report(project: Project, docs: list[Document] | None = None,
+                     annotators: list[str] | None = None) -> dict[str, Any]:
+    """The agreement report (see :func:`annotate.agreement.report`) over documents and annotators."""
+    docs = docs if docs is not None else project.documents()
+    chosen = annotators or corpus_annotators(project, docs)
+    if GOLD in chosen:
+        raise AnnotateError("gold is the adjudicated label, not an annotator; leave it out of --annotators")
+    units: dict[Unit, dict[str, str | None]] = {}
+    boundary: list[dict[str, Any]] = []
+    label_names: list[str] = []
+    for doc in docs:
+        dl = load_document_labels(project, doc, chosen)
+        for lf in dl.files.values():
+            if lf.scheme and not label_names:
+                label_names = project.tagset(lf.scheme).names
+        u, b = units_of(dl, chosen)
+        units.update(u)
+        boundary.extend(b)
+    result = report(units, chosen, label_names or None, boundary)
+    result["documents"] = [d.id for d in docs]
+    return result
+
+
+# --------------------------------------------------------------------------- review states
+
+AGREED, DISAGREED, MISSING, SINGLE = "agreed", "disagreed", "missing", "single"
+
+
+@dataclass
+class SentenceReview:
+    """How the annotators stand on one sentence."""
+
+    labels: dict[str, str | None]
+    unsure: list[str]
+    notes: dict[str, str]
+
+    @property
+    def given(self) -> list[str]:
+        """The labels actually given."""
+        return [v for v in self.labels.values() if v is not None]
+
+    @property
+    def state(self) -> str:
+        """agreed (all labeled, same label), disagreed, missing (someone has not labeled), single."""
+        given = self.given
+        if len(self.labels) == 1:
+            return SINGLE if given else MISSING
+        if len(given) < len(self.labels):
+            return DISAGREED if len(set(given)) > 1 else MISSING
+        return AGREED if len(set(given)) == 1 else DISAGREED
+
+    @property
+    def needs_review(self) -> bool:
+        """Shown in "disagreements only": disagreement, a missing label or someone unsure."""
+        return self.state in (DISAGREED, MISSING) or bool(self.unsure)
+
+    @property
+    def suggestion(self) -> str | None:
+        """The label Enter accepts: the unanimous or majority label (None on a tie or nothing given)."""
+        return majority(self.given)
+
+
+def review_rows(doc_labels: DocumentLabels, annotators: list[str], spans: list[tuple[int, int]]
+                ) -> list[SentenceReview]:
+    """One SentenceReview per span of the gold file, from the annotators' files."""
+    index = {a: {s.span: s for s in doc_labels.files[a].sentences} for a in annotators if a in doc_labels.files}
+    rows = []
+    for span in spans:
+        labels: dict[str, str | None] = {}
+        unsure: list[str] = []
+        notes: dict[str, str] = {}
+        for a, sents in index.items():
+            s = sents.get(span)
+            labels[a] = s.label if s else None
+            if s and s.unsure:
+                unsure.append(a)
+            if s and s.note:
+                notes[a] = s.note
+        rows.append(SentenceReview(labels, unsure, notes))
+    return rows
+
+
+def document_review_counts(doc_labels: DocumentLabels) -> dict[str, int]:
+    """Per document: sentences agreed, disagreed and adjudicated (gold label present)."""
+    annotators = doc_labels.annotators
+    if not annotators:
+        return {"agreed": 0, "disagreed": 0, "adjudicated": 0}
+    spans = [s.span for s in doc_labels.files[annotators[0]].sentences]
+    rows = review_rows(doc_labels, annotators, spans)
+    counts = Counter(r.state for r in rows)
+    adjudicated = doc_labels.gold.labeled if doc_labels.gold else 0
+    return {"agreed": counts[AGREED] if len(annotators) > 1 else 0,
+            "disagreed": counts[DISAGREED], "adjudicated": adjudicated}
