@@ -12,7 +12,9 @@ Span = tuple[int, int]
 SEGMENTER_RULES = 1
 """Version of our own rules around pySBD (blank lines, trimming, offset mapping); bump on change."""
 
-_BLOCK_SEP = re.compile(r"(?:[^\S\n\r\u2028\u2029]*(?:\r\n|\r|\n|\u2029)){2,}|\u2029")
+_BLOCK_SEP = re.compile(
+    r"(?:\r\n?|[\n\u2028\u2029])(?:[^\S\r\n\u2028\u2029]*+(?:\r\n?|[\n\u2028\u2029]))+|\u2029"
+)
 
 MAX_CHUNK = 20_000
 """pySBD is given at most this many characters at once (it slows down badly on huge paragraphs)."""
@@ -74,7 +76,7 @@ def _split_block(text: str, start: int, end: int) -> Iterator[Span]:
     segmenter changed whitespace.
     """
     block = text[start:end]
-    pieces = _pysbd()(block)
+    pieces = _pysbd()(block.replace("\u2028", "\n"))  # pySBD breaks lines at \n, not U+2028
     # Cut points: after the n-th non-whitespace character of the block.
     nonspace_positions = [i for i, ch in enumerate(block) if not ch.isspace()]
     total = len(nonspace_positions)

@@ -25,12 +25,12 @@ from .errors import AnnotateError
 from .models import LabelFile, Sentence, Tagset
 from .segment import iter_segment, segmenter_id
 from .store import (
+    SCHEMA_HEADER,
     Document,
     LabelLock,
     Project,
     Source,
     atomic_write,
-    SCHEMA_HEADER,
     check_against,
     new_label_file,
     parse_label_file,

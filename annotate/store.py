@@ -426,7 +426,8 @@ class LabelLock:
         """A description of the process holding the lock, from the lock file."""
         try:
             info: dict[str, Any] = json.loads(self.path.read_text())
-            return f"{info.get('what', 'annotate')} pid {info.get('pid')} on {info.get('host')} since {info.get('since')}"
+            what, pid, host = info.get("what", "annotate"), info.get("pid"), info.get("host")
+            return f"{what} pid {pid} on {host} since {info.get('since')}"
         except (OSError, ValueError):
             return "another annotate process"
 
