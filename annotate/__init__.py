@@ -1,8 +1,4 @@
 """annotate: a terminal tool for building claim-verification datasets."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("annotate")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0"
+__version__ = "0.1.0"
+"""The tool's version (pyproject.toml reads it from here)."""

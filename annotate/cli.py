@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
+from . import __version__
 from .errors import AnnotateError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -74,7 +75,7 @@ root_option = click.option(
     help="Project root holding seeds/, labels/ and schemas/ (default: the current folder).",
 )
 @click.option("--annotator", default=None, help="Your annotator name (default: $ANNOTATE_ANNOTATOR or login).")
-@click.version_option(package_name="annotate")
+@click.version_option(version=__version__, prog_name="annotate")
 @click.pass_context
 @user_errors
 def main(ctx: click.Context, root: Path | None, annotator: str | None) -> None:

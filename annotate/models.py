@@ -38,7 +38,7 @@ def is_valid_annotator(name: str) -> bool:
 class _Sentence(BaseModel):
     """Fields shared by a labeled sentence and an orphan: a span, its text and the label data."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     start: Annotated[int, Field(ge=0, description="Offset of the first character (Python str index).")]
     end: Annotated[int, Field(ge=1, description="Offset one past the last character.")]
@@ -88,7 +88,7 @@ class Orphan(_Sentence):
 class LabelFile(BaseModel):
     """One annotator's labels for one document: ``labels/<doc-id>/<annotator>.yaml``."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     version: int = Field(description="Label file format version; this tool writes 1.")
     document: str = Field(min_length=1, description="The document id: path under seeds/ minus suffix.")
@@ -127,6 +127,14 @@ class LabelFile(BaseModel):
             prev_end = s.end
         return self
 
+    @classmethod
+    def from_trusted(cls, data: dict[str, Any]) -> LabelFile:
+        """Build from data this tool wrote and validated itself (the parse cache): no re-validation."""
+        fields = dict(data)
+        fields["sentences"] = [Sentence.model_construct(**s) for s in data["sentences"]]
+        fields["orphans"] = [Orphan.model_construct(**o) for o in data.get("orphans", [])]
+        return cls.model_construct(**fields)
+
     @property
     def labeled(self) -> int:
         """How many sentences carry a label."""
@@ -139,22 +147,29 @@ class LabelFile(BaseModel):
 
     def to_data(self) -> dict[str, Any]:
         """The file's content as plain data in the documented key order, optional keys left out when empty."""
-        data = self.model_dump(mode="json", exclude_none=True)
-        for key in ("sentences", "orphans"):
+        # Drop only the declared optional fields that are unset: extra keys keep their nulls.
+        data = self.model_dump(mode="json")
+        _drop_none(data, LabelFile.model_fields)
+        for key, model in (("sentences", Sentence), ("orphans", Orphan)):
             for item in data.get(key, []):
+                _drop_none(item, model.model_fields, keep="label")
                 if item.get("unsure") is False:
                     del item["unsure"]
-                if "label" not in item:
-                    item["label"] = None
         if not data.get("orphans"):
             data.pop("orphans", None)
         return data
 
 
+def _drop_none(item: dict[str, Any], fields: dict[str, Any], keep: str = "") -> None:
+    for name in fields:
+        if name != keep and name in item and item[name] is None:
+            del item[name]
+
+
 class TagLabel(BaseModel):
     """One label of a tagset: its name, key, colour and guidelines."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     name: str = Field(pattern=LABEL_NAME_PATTERN, description="The label as written in label files.")
     key: str | None = Field(
@@ -194,7 +209,7 @@ class TagLabel(BaseModel):
 class Tagset(BaseModel):
     """A tagset (annotation scheme): ``schemas/<name>.yaml``."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     name: str = Field(min_length=1, description="The tagset name, as label files' `scheme`.")
     version: int | str = Field(description="The tagset's own version.")

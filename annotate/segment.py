@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
-from importlib.metadata import version as _pkg_version
 
 Span = tuple[int, int]
 
@@ -22,7 +21,9 @@ MAX_CHUNK = 20_000
 
 def segmenter_id() -> str:
     """Name and version of the segmenter, recorded in every label file."""
-    return f"pysbd {_pkg_version('pysbd')}; annotate-rules {SEGMENTER_RULES}"
+    from importlib.metadata import version
+
+    return f"pysbd {version('pysbd')}; annotate-rules {SEGMENTER_RULES}"
 
 
 @lru_cache(maxsize=1)

@@ -94,7 +94,7 @@ def _read_yaml_cached(path: Path, where: str) -> tuple[LabelFile, bytes]:
     with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
         cached = json.loads(cpath.read_bytes())
         if cached["sha256"] == digest:
-            return LabelFile.model_validate(cached["data"]), raw
+            return LabelFile.from_trusted(cached["data"]), raw
     return parse_label_file(raw, where), raw
 
 
@@ -165,7 +165,7 @@ class LabelSession:
         doc: Document,
         annotator: str,
         tagset: Tagset,
-        progress: Callable[[int, int], None] | None = None,
+        progress: Callable[[int, int], None] | None | bool = None,
         purpose: str = "annotate label",
         lock: LabelLock | None = None,
     ) -> LabelSession:
@@ -173,10 +173,14 @@ class LabelSession:
 
         ``progress(done_chars, total_chars)`` is called while a new document is segmented.
         ``lock`` is a lock on the file the caller already holds (it is taken over).
+        ``progress=False`` raises :class:`NeedsSegmentation` (lock released) instead of
+        segmenting a big source, so a caller can open at once when it can and show
+        progress otherwise.
         """
         path = project.label_path(doc.id, annotator)
         where = project.display(path)
         source = project.read_source(doc)
+        owns_lock = lock is None
         if lock is None:
             lock = LabelLock(path, purpose)
             lock.acquire()
@@ -206,6 +210,10 @@ class LabelSession:
             else:
                 session._disk_stamp = session._stamp()
             return session
+        except NeedsSegmentation:
+            if owns_lock:
+                lock.release()
+            raise
         except BaseException:
             lock.release()
             raise
@@ -408,10 +416,20 @@ class LabelSession:
         return counts
 
 
-def _segment(text: str, progress: Callable[[int, int], None] | None) -> list[tuple[int, int]]:
+class NeedsSegmentation(Exception):
+    """Opening would have to segment the source (new document or changed source): slow for big ones."""
+
+
+QUICK_SEGMENT_CHARS = 20_000
+"""Sources up to this size are segmented at once even when the caller asked for a quick open."""
+
+
+def _segment(text: str, progress: Callable[[int, int], None] | None | bool) -> list[tuple[int, int]]:
+    if progress is False and len(text) > QUICK_SEGMENT_CHARS:
+        raise NeedsSegmentation
     spans = []
     for span in iter_segment(text):
         spans.append(span)
-        if progress is not None and len(spans) % 200 == 0:
+        if callable(progress) and len(spans) % 200 == 0:
             progress(span[1], len(text))
     return spans

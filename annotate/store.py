@@ -7,6 +7,7 @@ import getpass
 import hashlib
 import json
 import os
+import re
 import socket
 import tempfile
 import time
@@ -228,6 +229,10 @@ def _validation_error(exc: ValidationError, text: str, where: str) -> AnnotateEr
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "missing":
         msg = "required key is missing"
+    m = re.match(r"(\w+)\[(\d+)\]: ", msg) if not loc else None
+    if m:  # a whole-file check that names the item it is about: point at that item's line
+        loc = (m.group(1), int(m.group(2)))
+        msg = msg[m.end() :]
     more = f" (and {len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
     return AnnotateError(f"{format_loc(loc)}: {msg}{more}", where, line_of(text, loc))
 

@@ -27,6 +27,10 @@ MAX_DEPTH = 64
 _YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 
 
+# Plain scalars that YAML 1.2 readers (not PyYAML's YAML 1.1) would load as numbers: quote them too.
+_YAML12_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+")
+
+
 def _escape(m: re.Match[str]) -> str:
     return f"\\u{ord(m.group()):04x}"
 
@@ -39,7 +43,11 @@ def quote(value: str) -> str:
 @lru_cache(maxsize=4096)
 def scalar(value: str) -> str:
     """``value`` as a plain scalar when that reads back unchanged, else double-quoted."""
-    if value and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.@/-]*", value):
+    if (
+        value
+        and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.@/-]*", value)
+        and not _YAML12_NUMBER.fullmatch(value)
+    ):
         try:
             if yaml.load(value, Loader=SafeLoader) == value:
                 return value
@@ -50,6 +58,10 @@ def scalar(value: str) -> str:
 
 def emit(value: Any, indent: str = "") -> str:
     """A YAML fragment for a scalar value (str, bool, int, float, None)."""
+    if type(value) is str:
+        return scalar(value)
+    if type(value) is int:
+        return str(value)
     if value is None:
         return "null"
     if value is True:
@@ -105,7 +117,7 @@ def dump_list(items: list[Any], indent: str) -> list[str]:
         if isinstance(item, dict) and item:
             lines.extend(dump_mapping_items(item, indent + "  ", indent + "- "))
         elif isinstance(item, (dict, list)):
-            lines.append(f"{indent}- {yaml.dump(item, Dumper=SafeDumper, default_flow_style=True).strip()}")
+            lines.append(f"{indent}- {yaml.dump(item, Dumper=SafeDumper, default_flow_style=True, width=1 << 30).strip()}")
         else:
             lines.append(f"{indent}- {emit(item)}")
     return lines

@@ -70,18 +70,24 @@ class AnnotateApp(App[None]):
         self.sessions: set[LabelSession] = set()
         self.review = review
 
-    def on_mount(self) -> None:
-        """Open the home screen, or the first document when documents were named."""
+    def get_default_screen(self) -> Screen:
+        """The first screen: home, or straight into the named document (so the first frame is it)."""
         from .home import HomeScreen
 
-        if self.has_home:
-            self.push_screen(HomeScreen(self.project, self.annotator, self.tagset))
-        if self.review is not None and self.documents:
+        if self.has_home or not self.documents:
+            return HomeScreen(self.project, self.annotator, self.tagset)
+        if self.review is not None:
             from .review_screen import ReviewScreen
 
-            self.push_screen(ReviewScreen(self.project, self.documents[0], self.annotator, self.tagset,
-                                          self.review or None))
-        elif self.documents:
+            return ReviewScreen(self.project, self.documents[0], self.annotator, self.tagset, self.review or None)
+        from .label_screen import LabelScreen
+
+        first, *rest = self.documents
+        return LabelScreen(self.project, first, self.annotator, self.tagset, queue=rest, lock=self.first_lock)
+
+    def on_mount(self) -> None:
+        """With a home screen, documents named on the command line open over it."""
+        if self.has_home and self.documents:
             first, *rest = self.documents
             self.open_document(first, rest, lock=self.first_lock)
 
@@ -94,6 +100,22 @@ class AnnotateApp(App[None]):
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
+
+    def on_app_blur(self) -> None:
+        """The terminal lost focus: time on sentences stops counting."""
+        from .label_screen import LabelScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, LabelScreen):
+                screen.pause_clock()
+
+    def on_app_focus(self) -> None:
+        """The terminal has focus again: the clock goes on."""
+        from .label_screen import LabelScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, LabelScreen):
+                screen.resume_clock()
 
     def show_guidelines(self) -> None:
         """Show the tagset's guidelines."""

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static, TextArea
+from textual.widgets import Input, Label, Static
 
 from ..models import Tagset
 from .widgets import contrast_style, format_seconds
@@ -34,6 +34,8 @@ class NoteDialog(ModalScreen[str | None]):
         self.sentence = sentence
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import TextArea  # imported on first use: it is slow to import
+
         with Vertical(id="note-dialog", classes="dialog"):
             yield Label("Note on this sentence  [dim](Enter save · Esc cancel · ctrl+j new line)[/]")
             yield Static(Text(self.sentence, overflow="ellipsis", no_wrap=True), classes="dialog-context")
@@ -41,16 +43,22 @@ class NoteDialog(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         """Put the cursor at the end of the note."""
+        from textual.widgets import TextArea
+
         area = self.query_one(TextArea)
         area.focus()
         area.move_cursor(area.document.end)
 
     def action_save(self) -> None:
         """Save the note as typed (whitespace at the ends dropped)."""
+        from textual.widgets import TextArea
+
         self.dismiss(self.query_one(TextArea).text.strip())
 
     def action_newline(self) -> None:
         """Insert a line break into the note."""
+        from textual.widgets import TextArea
+
         self.query_one(TextArea).insert("\n")
 
     def action_cancel(self) -> None:

@@ -83,12 +83,13 @@ class _Layout:
     total_rows: int
 
 
-class DocumentView(ScrollView, can_focus=True):
+class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
     """The document as running sentences with a gutter (number, label badge, flags) per sentence.
 
     State comes down from the screen (``texts``, ``gaps``, ``gutter``, ``cursor``);
     a click posts :class:`DocumentView.SentenceClicked` up. Changing one sentence
-    repaints only its rows (:meth:`refresh_sentence`).
+    repaints only its rows (:meth:`refresh_sentence`). It has no key bindings of its
+    own (not ScrollView's up/down/home/end scrolling): the keys move the screen's cursor.
     """
 
     class SentenceClicked(Message):
@@ -142,8 +143,7 @@ class DocumentView(ScrollView, can_focus=True):
         return self._layout
 
     def on_resize(self, event: events.Resize) -> None:
-        """Re-wrap for the new width and keep the current sentence in view."""
-        self._layout = None
+        """Re-wrap when the width changed (only then) and keep the current sentence in view."""
         self._ensure_layout()
         self.scroll_to_sentence(self.cursor, animate=False)
 

@@ -18,7 +18,7 @@ from textual.widgets import Footer, ProgressBar, Static
 
 from ..errors import AnnotateError
 from ..models import Tagset
-from ..session import LabelSession
+from ..session import LabelSession, NeedsSegmentation
 from ..store import Document, Project
 from .dialogs import FindDialog, GuidelinesScreen, NoteDialog, SummaryDialog
 from .document_view import DocumentView
@@ -111,6 +111,7 @@ class LabelScreen(Screen[None]):
         self.badges: Badges | None = None
         self.keymap = tagset.keymap()
         self._pre_lock = lock
+        self._open_error: str | None = None
         self._fold_timer = None
         self._last_tick: float | None = time.monotonic()
         self._time_on_current = 0.0
@@ -122,17 +123,37 @@ class LabelScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="bar")
-        with Vertical(id="loading"):
-            yield Static(f"Opening {self.doc.id}…", id="loading-text")
-            yield ProgressBar(id="loading-progress", show_eta=False)
+        self._open_now()
+        if self.session is not None:
+            yield self._build_view(self.session)
+        else:
+            with Vertical(id="loading"):
+                yield Static(f"Opening {self.doc.id}…", id="loading-text")
+                yield ProgressBar(id="loading-progress", show_eta=False)
         yield Static(id="focus")
         yield Footer(compact=True, show_command_palette=False)
 
+    def _open_now(self) -> None:
+        """Open at once when no segmentation is needed (the usual case): no worker, no waiting."""
+        try:
+            self._install(self._open_session(False))
+        except NeedsSegmentation:
+            pass
+        except AnnotateError as exc:
+            self._open_error = str(exc)
+        except OSError as exc:
+            self._open_error = f"{exc.filename or self.doc.id}: {exc.strerror}"
+
     def on_mount(self) -> None:
-        """Open the document in a worker (segmenting a new big document takes a moment)."""
-        self.query_one("#focus").display = False
+        """Show the document, or open it in a worker (segmenting a big new document takes a while)."""
         self._render_bar()
-        self.open_session()
+        if self._open_error is not None:
+            self.post_message(Opened(None, self._open_error))
+        elif self.session is not None:
+            self._after_open()
+        else:
+            self.query_one("#focus").display = False
+            self.open_session()
 
     @work(thread=True, exclusive=True, group="open")
     def open_session(self) -> None:
@@ -150,8 +171,8 @@ class LabelScreen(Screen[None]):
             return
         self.post_message(Opened(session))
 
-    def _open_session(self, progress: Callable[[int, int], None]) -> LabelSession:
-        """Open the label file this screen edits (runs in a worker thread)."""
+    def _open_session(self, progress: Callable[[int, int], None] | bool) -> LabelSession:
+        """Open the label file this screen edits (``progress=False``: only if no segmentation is needed)."""
         return LabelSession.open(self.project, self.doc, self.annotator, self.tagset,
                                  progress=progress, lock=self._pre_lock)
 
@@ -168,19 +189,30 @@ class LabelScreen(Screen[None]):
             self.app.pop_screen() if len(self.app.screen_stack) > 1 else self.app.exit(
                 message=event.error, return_code=2)
             return
-        session = event.session
+        self._install(event.session)
+        assert self.session is not None
+        self.query_one("#loading").remove()
+        self.mount(self._build_view(self.session), before=self.query_one("#focus"))
+        self.query_one("#focus").display = True
+        self._after_open()
+
+    def _install(self, session: LabelSession) -> None:
         self.session = session
         self.app.sessions.add(session)  # type: ignore[attr-defined]
+        self.badges = Badges(self.tagset, len(session.sentences))
+
+    def _build_view(self, session: LabelSession) -> DocumentView:
         sents = session.sentences
-        self.badges = Badges(self.tagset, len(sents))
         text = session.source.text
         gaps = [i > 0 and paragraph_break(text[sents[i - 1].end : s.start]) for i, s in enumerate(sents)]
         self.view = DocumentView([s.text for s in sents], gaps, self._gutter, self._gutter_width(),
                                  id="document")
-        self.query_one("#loading").remove()
-        self.mount(self.view, before=self.query_one("#focus"))
-        self.query_one("#focus").display = True
         self.view.cursor = self._start_index()
+        return self.view
+
+    def _after_open(self) -> None:
+        assert self.view is not None and self.session is not None
+        session = self.session
         self.view.focus()
         self.call_after_refresh(self.view.scroll_to_sentence, self.view.cursor)
         if session.report and session.report.changed:
@@ -278,12 +310,12 @@ class LabelScreen(Screen[None]):
         current = self.session.sentences[self.cursor].seconds or 0.0
         return {"seconds": round(current + spent, 1)}
 
-    def on_app_blur(self) -> None:
+    def pause_clock(self) -> None:
         """Stop the clock while the terminal is not focused."""
         self._tick()
         self._last_tick = None
 
-    def on_app_focus(self) -> None:
+    def resume_clock(self) -> None:
         """Restart the clock."""
         self._last_tick = time.monotonic()
 
@@ -441,7 +473,7 @@ class LabelScreen(Screen[None]):
     def action_back(self) -> None:
         """Back to the list of documents (everything is already saved)."""
         self._leave()
-        if len(self.app.screen_stack) > 2 or getattr(self.app, "has_home", False):
+        if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
         else:
             self.app.exit()

@@ -59,7 +59,7 @@ class ReviewScreen(LabelScreen):
 
     # opening --------------------------------------------------------------------------
 
-    def _open_session(self, progress: Callable[[int, int], None]) -> LabelSession:
+    def _open_session(self, progress: Callable[[int, int], None] | bool) -> LabelSession:
         """Open gold.yaml (locked) and read the annotators' files (in the worker thread)."""
         session = LabelSession.open(self.project, self.doc, GOLD, self.tagset, progress=progress,
                                     purpose=f"annotate review ({self.reviewer})")
@@ -105,8 +105,9 @@ class ReviewScreen(LabelScreen):
 
     def on_mount(self) -> None:
         """Open as the labeling screen does, and announce what is being reviewed."""
+        if self.session is None:
+            self.query_one("#agreement", Static).update("Reading the annotators' label files…")
         super().on_mount()
-        self.query_one("#agreement", Static).update("Reading the annotators' label files…")
 
     def _render_bar(self) -> None:
         super()._render_bar()
@@ -306,6 +307,8 @@ class ReviewScreen(LabelScreen):
             self._annotator_stamps = self._stamps()
             return
         assert self.view is not None
+        if self.only_disagreements:  # what needs review may have changed: re-dim from the new rows
+            self.view.dimmed = {i for i, r in enumerate(self.rows) if not r.needs_review}
         self.view._row_cache.clear()
         self.view.refresh()
         self._render_bar()
