@@ -47,7 +47,8 @@ class AnchorReport:
 
 
 def _has_data(s: Sentence | Orphan) -> bool:
-    return any(getattr(s, f, None) not in (None, False) for f in _DATA_FIELDS)
+    extra = {k: v for k, v in (s.model_extra or {}).items() if k != "reason"}
+    return bool(extra) or any(getattr(s, f, None) not in (None, False) for f in _DATA_FIELDS)
 
 
 def _data(s: Sentence | Orphan) -> dict[str, object]:

@@ -41,7 +41,10 @@ def check_file(project: Project, path: Path, fix: bool = False) -> FileCheck:
         tagset = project.tagset(labels.scheme)
         source_path = project.root / labels.source
         doc = Document(labels.document, source_path)
-        source = project.read_source(doc)
+        try:
+            source = project.read_source(doc)
+        except AnnotateError as exc:
+            raise AnnotateError(f"source: {exc}", where) from None
         if labels.source_sha256 != source.sha256:
             if not fix:
                 check_against(labels, where, tagset, None)

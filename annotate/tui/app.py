@@ -23,7 +23,7 @@ class AnnotateCommands(Provider):
         app = self.app
         assert isinstance(app, AnnotateApp)
         matcher = self.matcher(query)
-        screen = app.screen
+        screen = self.screen  # the screen the palette was opened on (app.screen is the palette)
         from .label_screen import LabelScreen
 
         words = query.split()
@@ -72,6 +72,13 @@ class AnnotateApp(App[None]):
 
     def get_default_screen(self) -> Screen:
         """The first screen: home, or straight into the named document (so the first frame is it)."""
+        screen = self._first_screen()
+        # Textual gives a pushed or switched-to screen a result callback, but not the default
+        # screen; switch_screen() pops one, so switching away from it (next document) would fail.
+        screen._push_result_callback(screen, None)
+        return screen
+
+    def _first_screen(self) -> Screen:
         from .home import HomeScreen
 
         if self.has_home or not self.documents:

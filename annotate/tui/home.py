@@ -61,11 +61,11 @@ class HomeScreen(Screen[None]):
     """Pick a document to label."""
 
     BINDINGS = [
-        Binding("enter", "open", "Open", id="home.open", priority=True),
-        Binding("o", "sort('name')", "Sort by name", id="home.sort_name"),
-        Binding("p", "sort('progress')", "Sort by progress", id="home.sort_progress"),
-        Binding("question_mark,f1", "guidelines", "Guide", key_display="?", id="home.guidelines"),
-        Binding("ctrl+q,q", "app.quit", "Quit", id="home.quit"),
+        Binding("enter", "open", "open", id="home.open", priority=True),
+        Binding("o", "sort('name')", "sort by name", id="home.sort_name"),
+        Binding("p", "sort('progress')", "sort by progress", id="home.sort_progress"),
+        Binding("question_mark,f1", "guidelines", "guide", key_display="?", id="home.guidelines"),
+        Binding("q", "app.quit", "quit", show=False, id="home.quit"),
     ]
 
     def __init__(self, project: Project, annotator: str, tagset: Tagset) -> None:

@@ -112,6 +112,7 @@ class LabelScreen(Screen[None]):
         self.keymap = tagset.keymap()
         self._pre_lock = lock
         self._open_error: str | None = None
+        self._binding_state: tuple[bool, bool] | None = None
         self._fold_timer = None
         self._last_tick: float | None = time.monotonic()
         self._time_on_current = 0.0
@@ -150,6 +151,7 @@ class LabelScreen(Screen[None]):
         if self._open_error is not None:
             self.post_message(Opened(None, self._open_error))
         elif self.session is not None:
+            self._binding_state = (False, False)  # the footer was composed with the session open
             self._after_open()
         else:
             self.query_one("#focus").display = False
@@ -223,7 +225,7 @@ class LabelScreen(Screen[None]):
                             timeout=10)
         self._render_bar()
         self._render_focus()
-        self.refresh_bindings()
+        self._sync_bindings()
         self.set_interval(WATCH_INTERVAL, self._watch_disk)
 
     def _gutter(self, index: int, current: bool) -> list[Segment]:
@@ -288,6 +290,7 @@ class LabelScreen(Screen[None]):
     def _changed(self, index: int) -> None:
         """One sentence changed: repaint only what shows it."""
         assert self.view is not None
+        self._tick()  # a change is a key: the idle limit counts from here
         self.view.refresh_sentence(index)
         self._render_bar()
         self._render_focus()
@@ -333,6 +336,13 @@ class LabelScreen(Screen[None]):
 
     # actions ---------------------------------------------------------------------------
 
+    def _sync_bindings(self) -> None:
+        """Refresh the footer only when undo or redo became (un)available: a refresh re-renders it."""
+        state = (bool(self.session and self.session.undo_stack), bool(self.session and self.session.redo_stack))
+        if state != self._binding_state:
+            self._binding_state = state
+            self.refresh_bindings()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Nothing edits or moves until the document is open."""
         if action in ("back", "guidelines"):
@@ -360,7 +370,7 @@ class LabelScreen(Screen[None]):
                 self._show_summary()
         else:
             self._goto(nxt)
-        self.refresh_bindings()
+        self._sync_bindings()
 
     def action_clear(self) -> None:
         """Remove the current sentence's label."""
@@ -368,7 +378,7 @@ class LabelScreen(Screen[None]):
         if self.session.change(self.cursor, label=None):
             self._summary_shown = False
             self._changed(self.cursor)
-            self.refresh_bindings()
+            self._sync_bindings()
 
     def action_toggle_unsure(self) -> None:
         """Flag or unflag the current sentence as unsure."""
@@ -376,7 +386,7 @@ class LabelScreen(Screen[None]):
         s = self.session.sentences[self.cursor]
         self.session.change(self.cursor, unsure=None if s.unsure else True)
         self._changed(self.cursor)
-        self.refresh_bindings()
+        self._sync_bindings()
 
     def action_note(self) -> None:
         """Add or edit the current sentence's note in a dialog."""
@@ -389,7 +399,7 @@ class LabelScreen(Screen[None]):
                 return
             if self.session.change(i, note=note or None):
                 self._changed(i)
-                self.refresh_bindings()
+                self._sync_bindings()
 
         self.app.push_screen(NoteDialog(s.note, s.text), done)
 
@@ -400,7 +410,7 @@ class LabelScreen(Screen[None]):
         self._summary_shown = self.session is not None and self.session.first_unlabeled() is None
         self._changed(index)
         self._goto(index)
-        self.refresh_bindings()
+        self._sync_bindings()
 
     def action_undo(self) -> None:
         """Undo the last change and go to the sentence it changed."""

@@ -259,7 +259,7 @@ class ReviewScreen(LabelScreen):
             self._goto(self._step(i, 1))
         else:
             self._goto(nxt)
-        self.refresh_bindings()
+        self._sync_bindings()
 
     def action_label(self, n: int) -> None:
         """Decide the gold label of the current sentence and go to the next unresolved one."""
@@ -282,7 +282,7 @@ class ReviewScreen(LabelScreen):
         assert self.session is not None
         if self.session.change(self.cursor, label=None, reviewer=None, annotator_labels=None):
             self._changed(self.cursor)
-            self.refresh_bindings()
+            self._sync_bindings()
 
     def _after_history(self, index: int | None) -> None:
         if index is None:
@@ -290,7 +290,7 @@ class ReviewScreen(LabelScreen):
             return
         self._changed(index)
         self._goto(index)
-        self.refresh_bindings()
+        self._sync_bindings()
 
     def _show_summary(self) -> None:  # review has no per-document summary dialog
         return
@@ -307,6 +307,7 @@ class ReviewScreen(LabelScreen):
             self._annotator_stamps = self._stamps()
             return
         assert self.view is not None
+        self.view.gutter_width = self._gutter_width()  # an annotator may have come or gone: re-wrap
         if self.only_disagreements:  # what needs review may have changed: re-dim from the new rows
             self.view.dimmed = {i for i, r in enumerate(self.rows) if not r.needs_review}
         self.view._row_cache.clear()
