@@ -66,7 +66,7 @@ def print_agreement(result: dict[str, Any], console: Console | None = None) -> N
     overall.add_column("value (units)")
     overall.add_row("Krippendorff's alpha (nominal)", fmt(result["krippendorff_alpha"]))
     fk = result["fleiss_kappa"]
-    left = f", {fk.get('excluded', 0)} units left out" if fk.get("excluded") else ""
+    left = f", {fk.get('excluded', 0)} unit(s) left out" if fk.get("excluded") else ""
     overall.add_row("Fleiss' kappa (units labeled by all)", fmt(fk) + left)
     console.print(overall)
     if result["pairs"]:

@@ -87,16 +87,19 @@ def agreement_report(project: Project, docs: list[Document] | None = None,
         raise AnnotateError("gold is the adjudicated label, not an annotator; leave it out of --annotators")
     units: dict[Unit, dict[str, str | None]] = {}
     boundary: list[dict[str, Any]] = []
-    label_names: list[str] = []
+    schemes: dict[str, str] = {}  # tagset -> a file that uses it
     for doc in docs:
         dl = load_document_labels(project, doc, chosen)
-        for lf in dl.files.values():
-            if lf.scheme and not label_names:
-                label_names = project.tagset(lf.scheme).names
+        for name, lf in dl.files.items():
+            schemes.setdefault(lf.scheme, project.display(project.label_path(doc.id, name)))
         u, b = units_of(dl, chosen)
         units.update(u)
         boundary.extend(b)
-    result = report(units, chosen, label_names or None, boundary)
+    if len(schemes) > 1:
+        used = ", ".join(f"{scheme} ({where})" for scheme, where in sorted(schemes.items()))
+        raise AnnotateError(f"the label files use different tagsets: {used}; compare one tagset at a time")
+    label_names = project.tagset(next(iter(schemes))).names if schemes else None
+    result = report(units, chosen, label_names, boundary)
     result["documents"] = [d.id for d in docs]
     return result
 
