@@ -372,6 +372,14 @@ class LabelSession:
             atomic_write(cache_path(self.path), json.dumps(cache, ensure_ascii=False).encode())
         return True
 
+    def remove_orphan(self, index: int) -> bool:
+        """Drop one orphan on purpose (after it was re-attached or discarded) and save at once.
+
+        False when the save failed (``status.error`` says why; the next fold saves it)."""
+        with self._lock:
+            del self.labels.orphans[index]
+        return self.fold()
+
     def reload(self) -> None:
         """Take the file as it is on disk now (replaced by git pull, say); undo history is dropped."""
         self.labels = load_current(self.path, self.where)

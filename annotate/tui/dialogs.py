@@ -127,9 +127,11 @@ def guidelines_renderable(tagset: Tagset) -> Group:
         for ex in lab.examples:
             parts.append(Text("  e.g. " + " ".join(ex.split()), style="italic"))
         parts.append(Text(""))
-    keys = Text("Keys\n", style="bold underline")
+    keys = Text()
+    keys.append("Keys\n", style="bold underline")  # the heading only, not every line after it
+    width = max(len(key) for key, _ in KEYS_HELP) + 2
     for key, what in KEYS_HELP:
-        keys.append(f"  {key:<18}", style="bold")
+        keys.append(f"  {key:<{width}}", style="bold")
         keys.append(f"{what}\n")
     parts.append(keys)
     return Group(*parts)  # type: ignore[arg-type]
@@ -209,3 +211,72 @@ class SummaryDialog(ModalScreen[bool]):
     def action_stay(self) -> None:
         """Stay on this document."""
         self.dismiss(False)
+
+
+class OrphansDialog(ModalScreen["tuple[str, int] | None"]):
+    """Labels that could not be placed after the source changed: re-attach one to the current
+    sentence (a) or discard it on purpose (d, then y). Dismisses with (action, orphan index)."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close"),
+        Binding("a", "attach", "Attach to current sentence"),
+        Binding("d", "discard", "Discard"),
+        Binding("y", "confirm", "Yes, discard", show=False),
+    ]
+
+    def __init__(self, orphans: list[tuple[str, str | None, str | None]], current: str) -> None:
+        super().__init__()
+        self.orphans = orphans
+        self.current = current
+        self._confirming = False
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import OptionList
+
+        with Vertical(id="orphans-dialog", classes="dialog"):
+            yield Label(f"{len(self.orphans)} labels lost their sentence when the source changed"
+                        "  [dim](a attach to the current sentence · d discard · Esc close)[/]")
+            yield Static(Text("current: " + " ".join(self.current.split()), overflow="ellipsis", no_wrap=True),
+                         classes="dialog-context")
+            options = []
+            for text, label, reason in self.orphans:
+                line = Text()
+                line.append(f"[{label or 'no label'}] ", style="bold")
+                line.append(" ".join(text.split()))
+                if reason:
+                    line.append(f"  ({reason})", style="dim")
+                options.append(line)
+            yield OptionList(*options, id="orphan-list")
+            yield Label("", id="orphans-confirm")
+
+    def _selected(self) -> int | None:
+        from textual.widgets import OptionList
+
+        index = self.query_one(OptionList).highlighted
+        return index if index is not None and 0 <= index < len(self.orphans) else None
+
+    def action_attach(self) -> None:
+        """Give the selected orphan's label, note and flag to the current sentence."""
+        index = self._selected()
+        if index is not None:
+            self.dismiss(("attach", index))
+
+    def action_discard(self) -> None:
+        """Ask to discard the selected orphan."""
+        if self._selected() is not None:
+            self._confirming = True
+            self.query_one("#orphans-confirm", Label).update("[b]Discard this label for good? y: yes · Esc: no[/b]")
+
+    def action_confirm(self) -> None:
+        """Discard the selected orphan (after d)."""
+        index = self._selected()
+        if self._confirming and index is not None:
+            self.dismiss(("discard", index))
+
+    def action_close(self) -> None:
+        """Close without changing anything."""
+        if self._confirming:
+            self._confirming = False
+            self.query_one("#orphans-confirm", Label).update("")
+            return
+        self.dismiss(None)

@@ -96,6 +96,7 @@ class LabelScreen(Screen[None]):
         Binding("slash", "find", "find", key_display="/", id="label.find"),
         Binding("question_mark,f1", "guidelines", "guide", key_display="?", id="label.guidelines"),
         Binding("escape", "back", "docs", show=False, id="label.back"),
+        Binding("O", "orphans", "orphans", show=False, id="label.orphans"),
     ]
 
     def __init__(self, project: Project, doc: Document, annotator: str, tagset: Tagset,
@@ -264,6 +265,8 @@ class LabelScreen(Screen[None]):
             unsure = self.session.labels.unsure
             if unsure:
                 bar.append(f"  ? {unsure}", "bold yellow")
+            if self.session.labels.orphans:
+                bar.append(f"  {len(self.session.labels.orphans)} orphans (O)", "bold magenta")
             if self.session.status.error:
                 bar.append(f"  ⚠ {self.session.status.error}", "bold white on red")
         self.query_one("#bar", Static).update(bar)
@@ -349,6 +352,8 @@ class LabelScreen(Screen[None]):
             return True
         if self.session is None:
             return False
+        if action == "orphans":
+            return bool(self.session.labels.orphans)
         if action == "undo" and not self.session.undo_stack:
             return None
         if action == "redo" and not self.session.redo_stack:
@@ -475,6 +480,34 @@ class LabelScreen(Screen[None]):
             self.app.notify(f"Not found: {query}", severity="warning")
 
         self.app.push_screen(FindDialog(self._last_find), done)
+
+    def action_orphans(self) -> None:
+        """Show labels that lost their sentence when the source changed: re-attach or discard them."""
+        assert self.session is not None
+        orphans = self.session.labels.orphans
+        if not orphans:
+            self.app.notify("No orphaned labels.")
+            return
+        from .dialogs import OrphansDialog
+
+        i = self.cursor
+
+        def done(result: tuple[str, int] | None) -> None:
+            if result is None or self.session is None:
+                return
+            action, k = result
+            if action == "attach":
+                orphan = self.session.labels.orphans[k]
+                self.session.change(i, label=orphan.label, note=orphan.note, unsure=orphan.unsure)
+                self._changed(i)
+                self._sync_bindings()
+            self.session.remove_orphan(k)
+            self._render_bar()
+            what = "re-attached to this sentence" if action == "attach" else "discarded"
+            self.app.notify(f"Orphaned label {what}; {len(self.session.labels.orphans)} left.")
+
+        self.app.push_screen(
+            OrphansDialog([(o.text, o.label, o.reason) for o in orphans], self.session.sentences[i].text), done)
 
     def action_guidelines(self) -> None:
         """Show the tagset's guidelines."""
