@@ -117,7 +117,8 @@ def dump_list(items: list[Any], indent: str) -> list[str]:
         if isinstance(item, dict) and item:
             lines.extend(dump_mapping_items(item, indent + "  ", indent + "- "))
         elif isinstance(item, (dict, list)):
-            lines.append(f"{indent}- {yaml.dump(item, Dumper=SafeDumper, default_flow_style=True, width=1 << 30).strip()}")
+            flow = yaml.dump(item, Dumper=SafeDumper, default_flow_style=True, width=1 << 30).strip()
+            lines.append(f"{indent}- {flow}")
         else:
             lines.append(f"{indent}- {emit(item)}")
     return lines
