@@ -169,10 +169,13 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.argument("docs", nargs=-1)
 @click.option("--annotator", "annotator_opt", default=None, help="Your annotator name.")
 @click.option("--scheme", default=None, help="Tagset name (schemas/<name>.yaml) or a tagset file.")
+@click.option("--suggest", is_flag=True,
+              help="Show a suggested label for each sentence (Enter accepts). Default: blind, nothing shown.")
 @root_option
 @click.pass_context
 @user_errors
-def label(ctx: click.Context, docs: tuple[str, ...], annotator_opt: str | None, scheme: str | None) -> None:
+def label(ctx: click.Context, docs: tuple[str, ...], annotator_opt: str | None, scheme: str | None,
+          suggest: bool) -> None:
     """Open the labeling screen on documents (doc ids or paths under seeds/)."""
     from .models import GOLD
     from .store import annotator_name
@@ -195,7 +198,7 @@ def label(ctx: click.Context, docs: tuple[str, ...], annotator_opt: str | None, 
     from .tui.app import run_app
 
     code = run_app(project, annotator=name, documents=documents, scheme=scheme, home=not documents,
-                   tagset=tagset, lock=lock)
+                   tagset=tagset, lock=lock, suggest=suggest)
     sys.exit(code)
 
 

@@ -59,8 +59,10 @@ class AnnotateApp(App[None]):
 
     def __init__(self, project: Project, annotator: str, tagset: Tagset,
                  documents: list[Document] | None = None, home: bool = True,
-                 lock: LabelLock | None = None, review: list[str] | None = None) -> None:
+                 lock: LabelLock | None = None, review: list[str] | None = None,
+                 suggest: bool = False) -> None:
         super().__init__()
+        self.suggest = suggest
         self.project = project
         self.annotator = annotator
         self.tagset = tagset
@@ -90,7 +92,8 @@ class AnnotateApp(App[None]):
         from .label_screen import LabelScreen
 
         first, *rest = self.documents
-        return LabelScreen(self.project, first, self.annotator, self.tagset, queue=rest, lock=self.first_lock)
+        return LabelScreen(self.project, first, self.annotator, self.tagset, queue=rest, lock=self.first_lock,
+                           suggest=self.suggest)
 
     def on_mount(self) -> None:
         """With a home screen, documents named on the command line open over it."""
@@ -102,7 +105,8 @@ class AnnotateApp(App[None]):
         """Open the labeling screen on a document (the queue follows when it is finished)."""
         from .label_screen import LabelScreen
 
-        screen = LabelScreen(self.project, doc, self.annotator, self.tagset, queue=queue, lock=lock)
+        screen = LabelScreen(self.project, doc, self.annotator, self.tagset, queue=queue, lock=lock,
+                             suggest=self.suggest)
         if isinstance(self.screen, LabelScreen):
             self.switch_screen(screen)
         else:
@@ -149,21 +153,22 @@ class AnnotateApp(App[None]):
 
 def make_app(project: Project, annotator: str, tagset: Tagset | None = None,
              documents: list[Document] | None = None, home: bool = True,
-             lock: LabelLock | None = None, review: list[str] | None = None) -> AnnotateApp:
+             lock: LabelLock | None = None, review: list[str] | None = None,
+             suggest: bool = False) -> AnnotateApp:
     """Build the app (the CLI and the tests both use this).
 
     ``review`` (a list of annotators, empty for all) opens the review screen on the
     first document with ``annotator`` as the reviewer.
     """
-    return AnnotateApp(project, annotator, tagset or project.tagset(), documents, home, lock, review)
+    return AnnotateApp(project, annotator, tagset or project.tagset(), documents, home, lock, review, suggest)
 
 
 def run_app(project: Project, annotator: str, documents: list[Document] | None, scheme: str | None,
             home: bool, tagset: Tagset | None = None, lock: LabelLock | None = None,
-            review: list[str] | None = None) -> int:
+            review: list[str] | None = None, suggest: bool = False) -> int:
     """Run the app in the terminal until the user quits; returns the exit code."""
     tagset = tagset or (project.tagset(scheme) if scheme else project.tagset())
-    app = make_app(project, annotator, tagset, documents, home, lock, review)
+    app = make_app(project, annotator, tagset, documents, home, lock, review, suggest)
     try:
         app.run()
     finally:

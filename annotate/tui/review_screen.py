@@ -37,8 +37,8 @@ class ReviewScreen(LabelScreen):
     """Compare annotators on one document and decide gold labels."""
 
     BINDINGS = [
-        Binding("tab", "toggle_filter", "disagreements", id="review.filter"),
-        Binding("enter", "accept", "accept", id="review.accept"),
+        Binding("tab", "toggle_filter", "filter", id="review.filter"),
+        Binding("enter", "accept", "accept", key_display="⏎", id="review.accept"),
     ]
 
     def __init__(self, project: Project, doc: Document, reviewer: str, tagset: Tagset,
@@ -103,6 +103,11 @@ class ReviewScreen(LabelScreen):
         nxt = self._next_unresolved(-1)
         return nxt if nxt is not None else 0
 
+    def _after_open(self) -> None:
+        # header, one line per annotator, gold, then the sentence (also highlighted in the document)
+        self.query_one("#focus").styles.height = min(4 + len(self.annotators) + 3, 16)
+        super()._after_open()
+
     def on_mount(self) -> None:
         """Open as the labeling screen does, and announce what is being reviewed."""
         if self.session is None:
@@ -153,9 +158,14 @@ class ReviewScreen(LabelScreen):
         out.append(f"Sentence {i + 1} of {len(self.session.sentences)}  ")
         mark, style = STATE_MARKS.get(row.state, ("", Style()))
         out.append(f"{mark} {row.state}", style)
-        out.append("\n")
-        out.append(" ".join(s.text.split()))
-        width = max((len(a) for a in self.annotators), default=4)
+        suggestion = row.suggestion
+        out.append("   ⏎ accepts: ", "dim")
+        if suggestion:
+            kind = "agreed" if row.state == AGREED else ("their label" if len(self.annotators) == 1 else "majority")
+            out.append(f"{suggestion} ({kind})", "bold")
+        else:
+            out.append("nothing (no majority)", "dim")
+        width = max((len(a) for a in [*self.annotators, "gold"]), default=4)
         for a in self.annotators:
             out.append(f"\n{a:<{width}}  ")
             out.append_text(self.badges.label_text(row.labels.get(a)))
@@ -169,23 +179,17 @@ class ReviewScreen(LabelScreen):
             out.append(f"  by {s.reviewer}", "dim")
         if s.note:
             out.append(f"  reason: {s.note}", "italic")
-        suggestion = row.suggestion
-        out.append("\nEnter accepts: ", "dim")
-        if suggestion:
-            kind = "agreed label" if row.state == AGREED else (
-                "the label" if len(self.annotators) == 1 else "majority label")
-            out.append(f"{suggestion} ({kind})", "bold")
-        else:
-            out.append("nothing (no majority): choose a label", "dim")
+        out.append("\n")
+        out.append(" ".join(s.text.split()))
         self.query_one("#focus", Static).update(out)
 
     def _render_agreement(self) -> None:
         if not self.session or not self.rows:
             return
         table = {(i,): row.labels for i, row in enumerate(self.rows)}
-        text = Text()
+        text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f" review: {self.reviewer}", "bold")
-        text.append(f" · annotators: {', '.join(self.annotators) or 'none'}")
+        text.append(f" · {', '.join(self.annotators) or 'no annotators'}")
         if len(self.annotators) >= 2:
             alpha = krippendorff_alpha(table, self.annotators)
             text.append(" · α ")
@@ -199,9 +203,8 @@ class ReviewScreen(LabelScreen):
         need = [i for i, r in enumerate(self.rows) if r.needs_review]
         decided = sum(1 for i in need if self.session.sentences[i].label is not None)
         text.append(f" · to review {len(need)}, decided {decided}")
-        text.append(f" · gold {self.session.labels.labeled}/{len(self.rows)}")
         if self.only_disagreements:
-            text.append(" · showing disagreements only", "bold yellow")
+            text.append(" · disagreements only", "bold yellow")
         if self.stale:
             text.append(f" · re-anchored (source changed): {', '.join(self.stale)}", "yellow")
         self.query_one("#agreement", Static).update(text)
@@ -291,6 +294,13 @@ class ReviewScreen(LabelScreen):
         self._changed(index)
         self._goto(index)
         self._sync_bindings()
+
+    def _accept_enabled(self) -> bool | None:
+        return True
+
+    def suggestion(self, index: int) -> None:
+        """Review shows the annotators' labels, not machine suggestions."""
+        return None
 
     def _show_summary(self) -> None:  # review has no per-document summary dialog
         return
