@@ -8,7 +8,7 @@ from functools import lru_cache
 
 Span = tuple[int, int]
 
-SEGMENTER_RULES = 1
+SEGMENTER_RULES = 2
 """Version of our own rules around pySBD (blank lines, trimming, offset mapping); bump on change."""
 
 _BLOCK_SEP = re.compile(
