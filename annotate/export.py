@@ -36,12 +36,17 @@ Splits: pure seeded hashing of whole document groups
     long as the smallest doc id of its group stays the same. (A new document that
     shares a sentence with an existing group joins that group's split, unless its id
     sorts before every id in the group or it bridges groups that were apart; then the
-    group moves, which is unavoidable: leakage-free beats stable.) Any rebalancing that
-    looks at the rest of the corpus (greedy filling in hash order, swaps near the
-    boundaries) would move earlier documents when a document is added, so there is
-    none: stratification by label is "in expectation" (every split draws documents from
-    the same distribution), and the card reports how far each split's label
-    distribution actually is from the overall one, honestly, in percentage points.
+    group moves, which is unavoidable: leakage-free beats stable.)
+
+    This is also the only kind of assignment that is stable: if adding a document
+    never moves another, a document's split in any corpus equals its split in the
+    corpus holding just it (add the others one at a time), so it depends on that
+    document alone. Any label balancing across documents (greedy filling in hash
+    order, swaps near the boundaries) would move earlier documents as the corpus
+    grows, so there is none: stratification is in expectation (every split draws
+    groups from the same distribution), and the card reports how far each split's
+    label shares actually are from the overall ones, next to the deviation chance
+    alone would give.
 
 Output
     ``<split>.jsonl`` (one object per line, keys sorted), ``<split>.csv`` (RFC 4180,
@@ -944,11 +949,26 @@ def compute_stats(corpus: Corpus, options: ExportOptions, built: Built, rows: li
             "label_shares": _shares(counts, labels),
         }
     overall_shares = _shares(overall, labels)
-    worst = 0.0
-    for name in split_names:
+    # How far each split's label shares are from the overall ones, and how far chance alone would put
+    # them: with groups assigned independently (probability p to a split), a split's share of a label
+    # deviates by about sqrt(p (1 - p) sum_g r_g^2) / (p N), r_g = the group's count minus its expected count.
+    per_group: dict[str, Counter[str]] = {}
+    for r in rows:
+        per_group.setdefault(assigned.group[r["document"]], Counter())[r["label"]] += 1
+    worst = worst_sd = chance = 0.0
+    for name, pct in options.split:
         shares = per_split[name]["label_shares"]
-        if per_split[name]["rows"]:
-            worst = max([worst] + [abs((shares[lab] or 0.0) - (overall_shares[lab] or 0.0)) for lab in labels])
+        p = pct / 100
+        for lab in labels:
+            dev = abs((shares[lab] or 0.0) - (overall_shares[lab] or 0.0)) if per_split[name]["rows"] else 0.0
+            worst = max(worst, dev)
+            if 0 < p < 1 and rows:
+                share = overall_shares[lab] or 0.0
+                sq = sum((c[lab] - share * sum(c.values())) ** 2 for c in per_group.values())
+                sd = (p * (1 - p) * sq) ** 0.5 / (p * len(rows))
+                chance = max(chance, sd)
+                if sd > 0:
+                    worst_sd = max(worst_sd, dev / sd)
     exported_units = sorted({(r["document"], r["start"], r["end"]) for r in rows})
     group_sizes = Counter(assigned.group.values())
     multi = [g for g, n in group_sizes.items() if n > 1]
@@ -979,6 +999,8 @@ def compute_stats(corpus: Corpus, options: ExportOptions, built: Built, rows: li
         "stratification": {
             "method": "seeded hash of each document group (smallest doc id); no corpus-dependent rebalancing",
             "max_label_share_deviation": worst,
+            "chance_sd": chance,
+            "max_deviation_in_chance_sd": worst_sd,
         },
         "groups": {
             "count": len(group_sizes),
@@ -1096,6 +1118,7 @@ def render_card(stats: dict[str, Any]) -> str:
     cells = " | ".join(f"{stats['labels'][lab]} ({_pct(stats['label_shares'][lab])})" for lab in labels)
     lines.append(f"| **all** | 100% | {stats['documents']['exported']} | {stats['rows']} | {cells} |")
     groups = stats["groups"]
+    strat = stats["stratification"]
     lines += [
         "",
         "How the splits were made: all sentences of a document are in the same split. Documents that share a"
@@ -1110,9 +1133,15 @@ def render_card(stats: dict[str, Any]) -> str:
           + [f"- {_md(t['text'])!s} ({t['documents']} documents)" for t in groups["most_shared_texts"]]
           if groups["most_shared_texts"] else []),
         "",
-        "Stratification is therefore by expectation, not by rebalancing (which would move documents whenever"
-        " the corpus grows): the largest difference between a split's label share and the overall share is"
-        f" {100 * stats['stratification']['max_label_share_deviation']:.1f} percentage points.",
+        "Stratification is by expectation, not by rebalancing. An assignment that never moves a document when"
+        " another is added must decide each document (group) from itself alone: start from a corpus holding"
+        " just that document and add the others one by one. So no stable assignment can balance labels"
+        " better than chance, and rebalancing would move documents whenever the corpus grows. The largest"
+        " difference between a split's label share and the overall share is"
+        f" {100 * strat['max_label_share_deviation']:.1f} percentage points; chance alone gives about"
+        f" {100 * strat['chance_sd']:.1f} points (one standard deviation, largest over splits and labels), so"
+        f" the worst split is {strat['max_deviation_in_chance_sd']:.1f} standard deviations off. A different"
+        " --seed gives another stable assignment: pick one once and keep it.",
         "",
         "## Agreement",
         "",

@@ -15,7 +15,7 @@ _BLOCK_SEP = re.compile(
     r"(?:\r\n?|[\n\u2028\u2029])(?:[^\S\r\n\u2028\u2029]*+(?:\r\n?|[\n\u2028\u2029]))+|\u2029"
 )
 
-MAX_CHUNK = 20_000
+MAX_CHUNK = 5_000
 """pySBD is given at most this many characters at once (it slows down badly on huge paragraphs)."""
 
 
