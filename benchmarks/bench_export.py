@@ -1,0 +1,272 @@
+"""Time ``annotate export`` against simply loading the label files with libyaml.
+
+    . .venv/bin/activate
+    python benchmarks/bench_export.py                 # 1,000 docs x 3 annotators x 40 sentences
+    python benchmarks/bench_export.py --docs 200 --repeat 5 --with-caches --keep
+
+A corpus is generated in a temporary folder: ``seeds/doc-NNNN.txt`` (news-like
+sentences from templates, a few wire-copy sentences shared between neighbouring
+documents) and ``labels/doc-NNNN/<annotator>.yaml`` written directly with
+``annotate.yamlio.dump_document`` (the same bytes ``save_label_file`` writes,
+without the per-file fsync). Every tenth document also gets a ``gold.yaml``.
+
+Timed, median of ``--repeat`` runs (3 by default), the two interleaved so that a
+noisy neighbour on a shared machine slows both alike; wall and CPU clocks are shown:
+
+a) load: every label file read and parsed with ``yaml.load(..., Loader=yaml.CSafeLoader)``
+   and nothing else: what any tool that loads the YAML files the usual way pays;
+b) export: the whole export (``annotate.export.run_export``, JSONL, default options):
+   read, check, build rows, split, write the rows, the card and stats.json.
+
+It prints b/a; the target is <= 1.3x (exit 1 above it). The export can come in
+below 1.0x: it uses the same libyaml parser and PyYAML resolver but a lean
+construction of the plain data, skips pydantic for files of the plain shape and
+pauses the garbage collector (see annotate/export.py). The corpus is generated
+WITHOUT the JSON caches (``.<annotator>.cache.json``) that a labeling session leaves
+beside its files, so both sides parse YAML and the comparison is honest; the
+output says how many caches exist. ``--with-caches`` then writes those caches and
+times the export again, reported apart (it then reads JSON, not YAML).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from annotate.store import SCHEMA_HEADER  # noqa: E402
+from annotate.yamlio import dump_document  # noqa: E402
+
+TAGSET = """\
+name: claim-types
+version: 1
+description: Claim types of news sentences.
+labels:
+- name: fact
+  key: f
+  color: green
+  definition: A checkable statement presented as true.
+- name: speculation
+  key: s
+  color: yellow
+  definition: A guess, prediction or hedged statement.
+- name: quote
+  key: q
+  color: cyan
+  definition: Words attributed to someone.
+- name: opinion
+  key: o
+  color: magenta
+  definition: A judgement or evaluation.
+"""
+
+LABELS = ("fact", "speculation", "quote", "opinion")
+PEOPLE = ("Maria Lopez", "Chen Wei", "Ahmed Karim", "Olga Petrova", "James Whitfield", "Aiko Tanaka",
+          "Samuel Okafor", "Ingrid Larsen", "Rafael Costa", "Priya Natarajan")
+PLACES = ("Beijing", "Lagos", "Oslo", "Lima", "Hanoi", "Nairobi", "Quito", "Tbilisi", "Dhaka", "Porto")
+THINGS = ("the budget", "the trade deal", "the new bridge", "the election", "the strike", "the vaccine rollout",
+          "the port expansion", "the tax reform", "the pipeline", "the summit")
+TEMPLATES = {  # every template has {n}: sentences repeat across documents only where meant to (wire copy)
+    "fact": ("{p} arrived in {c} on {d} for talks on {t} with {n} delegates.",
+             "Officials in {c} signed {t} after {n} hours of negotiations.",
+             "The government spent {n} million on {t} last year."),
+    "speculation": ("{p} is expected to raise {t} with {n} officials when visiting {c} on {d}.",
+                    "Analysts say {t} could be delayed by {n} days.",
+                    "It may take {c} {n} days to finish {t}."),
+    "quote": ('"We will not give up on {t} after {n} days," {p} said in {c}.',
+              '"{n} families lost their homes," a spokesperson told reporters in {c}.',
+              '{p} said: "Nobody among the {n} residents of {c} wanted {t}."'),
+    "opinion": ("{t} is a reckless gamble for the {n} taxpayers of {c}.",
+                "Nobody should trust {p} with {t} and its {n} pages of promises.",
+                "The handling of {t} over {n} days was a disgrace."),
+}
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+
+
+def _sentence(rng: random.Random, kind: str) -> str:
+    text = rng.choice(TEMPLATES[kind]).format(
+        p=rng.choice(PEOPLE), c=rng.choice(PLACES), t=rng.choice(THINGS), d=rng.choice(DAYS),
+        n=rng.randint(2, 99_999))
+    return text[0].upper() + text[1:]
+
+
+def make_corpus(root: Path, docs: int = 1000, annotators: int = 3, sentences: int = 40, seed: int = 1,
+                gold_every: int = 10, shared_every: int = 25) -> dict[str, int]:
+    """Write a deterministic project under ``root``; returns counts (files, sentences, bytes)."""
+    rng = random.Random(seed)
+    (root / "seeds").mkdir(parents=True, exist_ok=True)
+    (root / "schemas").mkdir(parents=True, exist_ok=True)
+    (root / "schemas" / "claim-types.yaml").write_text(TAGSET, encoding="utf-8")
+    names = [f"ann{k}" for k in range(annotators)]
+    files = size = 0
+    wire: tuple[str, str] | None = None
+    for d in range(docs):
+        doc_id = f"doc-{d:04d}"
+        kinds = [rng.choices(LABELS, weights=(5, 2, 2, 1))[0] for _ in range(sentences)]
+        texts = [_sentence(rng, k) for k in kinds]
+        if wire is not None:  # wire copy: the previous document's sentence repeated here
+            kinds[-1], texts[-1] = wire
+            wire = None
+        if shared_every and d % shared_every == 0:
+            wire = (kinds[1], texts[1])
+        parts, spans, pos = [], [], 0
+        for i, t in enumerate(texts):
+            if i:
+                sep = "\n\n" if i % 5 == 0 else " "
+                parts.append(sep)
+                pos += len(sep)
+            parts.append(t)
+            spans.append((pos, pos + len(t)))
+            pos += len(t)
+        text = "".join(parts) + "\n"
+        raw = text.encode("utf-8")
+        (root / "seeds" / f"{doc_id}.txt").write_bytes(raw)
+        sha = hashlib.sha256(raw).hexdigest()
+        folder = root / "labels" / doc_id
+        folder.mkdir(parents=True, exist_ok=True)
+        who = names + (["gold"] if gold_every and d % gold_every == 0 else [])
+        for name in who:
+            items = []
+            for (s, e), kind in zip(spans, kinds, strict=True):
+                item: dict[str, object] = {"start": s, "end": e, "text": text[s:e]}
+                r = rng.random()
+                if name == "gold":
+                    label: str | None = kind
+                elif r < 0.04:
+                    label = None
+                elif r < 0.86:
+                    label = kind
+                else:
+                    label = rng.choice(LABELS)
+                item["label"] = label
+                if name != "gold" and label is not None:
+                    if rng.random() < 0.03:
+                        item["unsure"] = True
+                    if rng.random() < 0.02:
+                        item["note"] = "hedged?"
+                    item["seconds"] = round(rng.uniform(1, 9), 1)
+                items.append(item)
+            data = {"version": 1, "document": doc_id, "source": f"seeds/{doc_id}.txt", "source_sha256": sha,
+                    "annotator": name, "scheme": "claim-types", "sentences": items}
+            out = dump_document(data, header=SCHEMA_HEADER).encode("utf-8")
+            (folder / f"{name}.yaml").write_bytes(out)
+            files += 1
+            size += len(out)
+    return {"files": files, "sentences": docs * sentences, "bytes": size}
+
+
+def write_caches(root: Path) -> int:
+    """Write the JSON caches a LabelSession leaves beside its files (same format as session.fold)."""
+    from annotate.session import cache_path
+
+    n = 0
+    for path in sorted((root / "labels").glob("*/*.yaml")):
+        raw = path.read_bytes()
+        data = yaml.load(raw, Loader=yaml.CSafeLoader)
+        cache = {"sha256": hashlib.sha256(raw).hexdigest(), "data": data}
+        cache_path(path).write_text(json.dumps(cache, ensure_ascii=False), encoding="utf-8")
+        n += 1
+    return n
+
+
+def caches_present(root: Path) -> int:
+    """How many ``.<annotator>.cache.json`` files there are under labels/."""
+    return sum(1 for _ in (root / "labels").glob("*/.*.cache.json"))
+
+
+def time_load(root: Path) -> tuple[float, float]:
+    """(wall, cpu) seconds to read and parse every label file with libyaml's CSafeLoader."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    for path in sorted((root / "labels").glob("*/*.yaml")):
+        yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def time_export(root: Path, out: Path) -> tuple[float, float]:
+    """(wall, cpu) seconds for the whole export (JSONL, default options) into ``out``."""
+    from annotate.export import ExportOptions, run_export
+    from annotate.store import Project
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    run_export(Project(root), ExportOptions(out=out, formats=("jsonl",)), command="bench_export")
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def interleaved(root: Path, out: Path, repeat: int) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """Alternate load and export runs, so that a noisy neighbour slows both alike."""
+    loads, exports = [], []
+    for _ in range(repeat):
+        loads.append(time_load(root))
+        exports.append(time_export(root, out))
+    return loads, exports
+
+
+def _fmt(runs: list[tuple[float, float]], k: int) -> str:
+    return ", ".join(f"{r[k]:.2f}" for r in runs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--docs", type=int, default=1000)
+    ap.add_argument("--annotators", type=int, default=3)
+    ap.add_argument("--sentences", type=int, default=40)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--target", type=float, default=1.3, help="Maximum export/load ratio (default 1.3).")
+    ap.add_argument("--with-caches", action="store_true", help="Also time the export with JSON caches present.")
+    ap.add_argument("--keep", action="store_true", help="Keep the temporary corpus and print its path.")
+    args = ap.parse_args(argv)
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-export-"))
+    try:
+        t0 = time.perf_counter()
+        counts = make_corpus(tmp / "proj", args.docs, args.annotators, args.sentences)
+        made = time.perf_counter() - t0
+        root = tmp / "proj"
+        print(f"corpus: {args.docs} docs x {args.annotators} annotators x {args.sentences} sentences"
+              f" (+ gold on every 10th doc): {counts['files']} label files,"
+              f" {counts['bytes'] / 1e6:.1f} MB, written in {made:.1f} s")
+        print(f"caches present: {caches_present(root)} (.<annotator>.cache.json files)")
+        time_load(root)  # warm the page cache for both sides
+        loads, exports = interleaved(root, tmp / "out", args.repeat)
+        ratios = {}
+        for k, clock in ((0, "wall"), (1, "cpu")):
+            a = statistics.median(r[k] for r in loads)
+            b = statistics.median(r[k] for r in exports)
+            ratios[clock] = b / a
+            print(f"{clock} clock: a) load (yaml CSafeLoader) median {a:.2f} s [{_fmt(loads, k)}]"
+                  f"  b) export (jsonl) median {b:.2f} s [{_fmt(exports, k)}]  b/a = {b / a:.2f}x")
+        ratio = ratios["wall"]
+        verdict = "ok" if ratio <= args.target else "FAIL"
+        print(f"b/a = {ratio:.2f}x wall clock, {ratios['cpu']:.2f}x cpu (target <= {args.target}x): {verdict}")
+        rows = sum(1 for f in (tmp / "out").glob("*.jsonl") for _ in f.open(encoding="utf-8"))
+        print(f"rows exported: {rows}")
+        if args.with_caches:
+            n = write_caches(root)
+            print(f"caches present: {caches_present(root)} ({n} written)")
+            loads, exports = interleaved(root, tmp / "out", args.repeat)
+            a = statistics.median(r[0] for r in loads)
+            b = statistics.median(r[0] for r in exports)
+            print(f"with caches: export median {b:.2f} s [{_fmt(exports, 0)}] = {b / a:.2f}x the YAML load"
+                  f" ({a:.2f} s) - the export reads the JSON caches, not the YAML")
+        if args.keep:
+            print(f"kept: {tmp}")
+        return 0 if ratio <= args.target else 1
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
