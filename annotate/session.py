@@ -82,9 +82,34 @@ def replay(labels: LabelFile, journal: bytes) -> int:
                 continue
         if not isinstance(fields, dict) or not set(fields) <= set(EDITABLE):
             continue
+        fields = _checked_fields(fields)
+        if fields is None:  # wrong types (a corrupt or hand-made line): applying it would write an invalid file
+            continue
         _apply(labels, i, fields)
         applied += 1
     return applied
+
+
+def _check_identity(labels: LabelFile, project: Project, doc: Document, annotator: str, path: Path,
+                    where: str) -> None:
+    """Refuse to edit a file that names another document, annotator or source (``annotate validate`` would)."""
+    if labels.document != doc.id:
+        raise AnnotateError(f"document: {labels.document!r} but the file is under labels/{doc.id}/", where)
+    if labels.annotator != annotator:
+        raise AnnotateError(f"annotator: {labels.annotator!r} but the file is named {path.name}", where)
+    if (project.root / labels.source).resolve() != doc.path.resolve():
+        raise AnnotateError(f"source: {labels.source!r} but the document's source is {project.display(doc.path)}",
+                            where)
+
+
+def _checked_fields(fields: Fields) -> Fields | None:
+    """Journal fields as the label file's model reads them, or None when they could not be saved as valid YAML."""
+    try:
+        checked = Sentence.model_validate({"start": 0, "end": 1, "text": "", **fields})
+        json.dumps(fields, ensure_ascii=False).encode("utf-8")  # a lone surrogate cannot be written in YAML
+    except ValueError:  # pydantic's ValidationError and UnicodeEncodeError are ValueErrors
+        return None
+    return {k: getattr(checked, k) for k in fields}
 
 
 def _read_yaml_cached(path: Path, where: str) -> tuple[LabelFile, bytes]:
@@ -188,6 +213,7 @@ class LabelSession:
             report = None
             if path.exists():
                 labels = load_current(path, where)
+                _check_identity(labels, project, doc, annotator, path, where)
                 if labels.scheme != tagset.name:
                     raise AnnotateError(
                         f"scheme: the file uses tagset {labels.scheme!r}, not {tagset.name!r}"
@@ -204,6 +230,10 @@ class LabelSession:
                 labels = new_label_file(
                     doc, source, annotator, tagset.name, spans, project, segmenter=segmenter_id()
                 )
+                # A journal without its YAML file: the first save failed (full disk) and the process
+                # died; its lines are labels that were shown, so they go into the new file.
+                with contextlib.suppress(FileNotFoundError):
+                    replay(labels, journal_path(path).read_bytes())
             session = cls(project, doc, annotator, tagset, labels, source, lock, report)
             if not path.exists() or report is not None or journal_path(path).exists():
                 session.fold()
@@ -367,7 +397,7 @@ class LabelSession:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(journal_path(self.path))
                 self._journal_entries = 0
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, ValueError):
             cache = {"sha256": hashlib.sha256(text).hexdigest(), "data": data}
             atomic_write(cache_path(self.path), json.dumps(cache, ensure_ascii=False).encode())
         return True
@@ -382,8 +412,10 @@ class LabelSession:
 
     def reload(self) -> None:
         """Take the file as it is on disk now (replaced by git pull, say); undo history is dropped."""
-        self.labels = load_current(self.path, self.where)
-        check_against(self.labels, self.where, self.tagset, self.source.text)
+        labels = load_current(self.path, self.where)
+        _check_identity(labels, self.project, self.doc, self.annotator, self.path, self.where)
+        check_against(labels, self.where, self.tagset, self.source.text)
+        self.labels = labels  # only once it is known good: a bad file leaves the session as it was
         self.undo_stack.clear()
         self.redo_stack.clear()
         self._disk_stamp = self._stamp()

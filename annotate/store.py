@@ -172,7 +172,10 @@ def decode_source(raw: bytes, where: str) -> str:
         raise AnnotateError(
             f"source is not UTF-8 text (byte 0x{raw[exc.start]:02x}); convert it to UTF-8", where, line, col
         ) from None
-    return text.removeprefix("\ufeff")
+    text = text.removeprefix("\ufeff")
+    if not text.strip():  # only Unicode whitespace (U+2028, U+3000, NBSP...) or a BOM: no sentence at all
+        raise AnnotateError("source file has no text, only whitespace: nothing to label", where)
+    return text
 
 
 def source_offset_base(raw: bytes) -> int:
@@ -270,6 +273,9 @@ def parse_label_file(raw: bytes, where: str) -> LabelFile:
 def check_against(labels: LabelFile, where: str, tagset: Tagset | None, text: str | None, raw: str = "") -> None:
     """Check labels against the tagset and spans against the source text (when given)."""
     names = set(tagset.names) if tagset else None
+    if text is not None and not labels.sentences and text.strip():
+        raise AnnotateError("sentences: empty, but the source has text (every sentence must be listed)", where,
+                            line_of(raw, ("sentences",)) if raw else None)
     for key in ("sentences", "orphans"):
         for i, s in enumerate(getattr(labels, key)):
             loc: tuple[str | int, ...] = (key, i)

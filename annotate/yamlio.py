@@ -177,24 +177,65 @@ def decode(raw: bytes, path: Path) -> str:
         raise AnnotateError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", path, line, col) from None
 
 
+def _parser_limits_nesting() -> bool:
+    """True when the YAML parser refuses absurd nesting itself (libyaml >= 0.2.5 stops at 1,000 levels)."""
+    try:
+        yaml.load("[" * 2000 + "]" * 2000, Loader=SafeLoader)
+    except yaml.YAMLError:
+        return True
+    except RecursionError:  # pragma: no cover - the pure-Python loader
+        return False
+    return False  # pragma: no cover
+
+
+_PARSER_LIMITS_NESTING = _parser_limits_nesting()
+"""When true the bracket pre-check is skipped: it also counts brackets inside quoted strings, so a
+note or sentence with many ``[`` would make a file this tool wrote itself unreadable."""
+
+
 def load_yaml(text: str, path: Path) -> Any:
     """Parse one YAML document; syntax errors become ``file:line:column: problem``."""
-    if "[" in text or "{" in text:
+    if not _PARSER_LIMITS_NESTING and ("[" in text or "{" in text):
         _precheck_nesting(text, path)
     try:
         data = yaml.load(text, Loader=SafeLoader)
-    except yaml.MarkedYAMLError as exc:
+    except yaml.YAMLError as exc:
+        data = _load_json(text)  # JSON is YAML 1.2, but PyYAML refuses its surrogate pairs ("\ud83d\udc4d")
+        if data is _NOT_JSON:
+            raise _yaml_error(exc, path) from None
+    except RecursionError:
+        raise AnnotateError(f"nesting deeper than {MAX_DEPTH} levels", path) from None
+    except (ValueError, ArithmeticError, AttributeError, TypeError) as exc:
+        # PyYAML's constructors: an int of over 4,300 digits, a date like 2001-13-45, a bad !!timestamp
+        raise AnnotateError(f"YAML error: a value cannot be read ({exc})", path) from None
+    _check_shape(data, path)
+    return data
+
+
+_NOT_JSON = object()
+
+
+def _load_json(text: str) -> Any:
+    """The document read as JSON when it is a JSON object (written by another program), else ``_NOT_JSON``."""
+    if not text.lstrip().startswith("{"):
+        return _NOT_JSON
+    try:
+        data = json.loads(text)
+        json.dumps(data, ensure_ascii=False).encode("utf-8")  # a lone surrogate could never be written back
+    except (ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
+        return _NOT_JSON
+    return data
+
+
+def _yaml_error(exc: yaml.YAMLError, path: Path) -> AnnotateError:
+    """PyYAML's error as ``file:line:column: problem``."""
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "YAML syntax error"
         if mark is not None:
-            raise AnnotateError(f"YAML syntax error: {problem}", path, mark.line + 1, mark.column + 1) from None
-        raise AnnotateError(f"YAML syntax error: {problem}", path) from None
-    except yaml.YAMLError as exc:
-        raise AnnotateError(f"YAML error: {exc}", path) from None
-    except RecursionError:
-        raise AnnotateError(f"nesting deeper than {MAX_DEPTH} levels", path) from None
-    _check_shape(data, path)
-    return data
+            return AnnotateError(f"YAML syntax error: {problem}", path, mark.line + 1, mark.column + 1)
+        return AnnotateError(f"YAML syntax error: {problem}", path)
+    return AnnotateError(f"YAML error: {exc}", path)
 
 
 def line_of(text: str, loc: tuple[int | str, ...]) -> int | None:
