@@ -396,16 +396,24 @@ class LabelScreen(Screen[None]):
 
         if self._suggestions is None:
             try:
-                self._suggestions = load_suggestions(self.project, self.doc)
+                self._suggestions = load_suggestions(self.project, self.doc, self.tagset)
+                if getattr(self._suggestions, "stale", False):
+                    self.app.notify(f"Suggestions file not used: {self._suggestions.reason}; "
+                                    "showing the cue rules instead", severity="warning")
             except AnnotateError as exc:
-                self.app.notify(f"Suggestions not used: {exc}", severity="warning")
+                self.app.notify(f"Suggestions file not used: {exc}", severity="warning")
                 self._suggestions = {}
         s = self.session.sentences[index]
         found = self._suggestions.get(s.span)
         if found is not None:
             return found
         if self._rules is None:
-            self._rules = RulesSuggester(self.tagset)
+            try:
+                self._rules = RulesSuggester(self.tagset)
+            except AnnotateError as exc:  # the tagset's suggest: sections cannot be used
+                self.app.notify(f"No suggestions: {exc}", severity="error")
+                self.suggest = False
+                return None
         sents = self.session.sentences
         before = sents[index - 1].text if index > 0 else None
         after = sents[index + 1].text if index + 1 < len(sents) else None
