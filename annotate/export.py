@@ -127,6 +127,7 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("notes", "annotator -> note (null: none)"),
     ("seconds", "annotator -> seconds spent (null: not recorded)"),
     ("unsure", "annotators who flagged the sentence unsure"),
+    ("suggested", "annotator -> the suggestion shown while they labeled (null: labeled blind)"),
 )
 COLUMNS = tuple(name for name, _ in FIELDS)
 
@@ -320,6 +321,9 @@ def _sentence_ok(s: Any, check_order: bool, prev_end: int) -> int:
     if note is not None and type(note) is not str:
         return -1
     if seconds is not None and (type(seconds) not in (int, float) or not seconds >= 0):
+        return -1
+    suggested = s.get("suggested")
+    if suggested is not None and type(suggested) is not str:
         return -1
     return end
 
@@ -696,6 +700,8 @@ class Built:
     rows: list[dict[str, Any]]
     left_out: Counter[str]
     all_units: dict[tuple[str, int, int], dict[str, str | None]]
+    suggestions: dict[str, dict[str, int]]
+    """Per annotator: ``labels`` given, ``with_suggestion`` visible, ``equal_to_suggestion``."""
 
 
 def build_rows(corpus: Corpus, options: ExportOptions, splits: dict[str, str]) -> Built:
@@ -709,6 +715,7 @@ def build_rows(corpus: Corpus, options: ExportOptions, splits: dict[str, str]) -
     all_units: dict[tuple[str, int, int], dict[str, str | None]] = {}
     n_ctx = options.context
     unsure_labels = 0
+    seen = {a: {"labels": 0, "with_suggestion": 0, "equal_to_suggestion": 0} for a in corpus.annotators}
     for du in corpus.docs:
         doc_id, text = du.doc, du.text
         left["orphans"] += du.orphans
@@ -726,6 +733,13 @@ def build_rows(corpus: Corpus, options: ExportOptions, splits: dict[str, str]) -
             for a, s in have.items():  # in annotator name order (load_corpus reads files so)
                 label = s.get("label")
                 raw[a] = label
+                if label is not None:
+                    tally = seen[a]
+                    tally["labels"] += 1
+                    shown = s.get("suggested")
+                    if shown is not None:
+                        tally["with_suggestion"] += 1
+                        tally["equal_to_suggestion"] += shown == label
                 if s.get("unsure"):
                     unsure.append(a)
                     if label is not None and not include_unsure:
@@ -779,9 +793,11 @@ def build_rows(corpus: Corpus, options: ExportOptions, splits: dict[str, str]) -
             labels = dict(empty_by_ann)
             notes = dict(empty_by_ann)
             seconds = dict(empty_by_ann)
+            suggested = dict(empty_by_ann)
             for a, s in have.items():
                 labels[a] = raw[a]
                 notes[a] = s.get("note")
+                suggested[a] = s.get("suggested")
                 sec = s.get("seconds")
                 seconds[a] = float(sec) if sec is not None else None
             base = f"{doc_id}:{start}-{end}"
@@ -804,9 +820,10 @@ def build_rows(corpus: Corpus, options: ExportOptions, splits: dict[str, str]) -
                     "notes": notes,
                     "seconds": seconds,
                     "unsure": unsure,
+                    "suggested": suggested,
                 })
     left["unsure_labels"] += unsure_labels
-    return Built(rows, left, all_units)
+    return Built(rows, left, all_units, seen)
 
 
 def dedupe_rows(rows: list[dict[str, Any]], norm: dict[tuple[str, int, int], str] | None = None
@@ -888,6 +905,7 @@ def arrow_schema(annotators: Sequence[str], labels: Sequence[str]) -> Any:
         ("agreement", pa.float64()), ("split", pa.string()), ("context_before", strings),
         ("context_after", strings), ("notes", struct(annotators, pa.string())),
         ("seconds", struct(annotators, pa.float64())), ("unsure", strings),
+        ("suggested", struct(annotators, pa.string())),
     ])
 
 
@@ -985,6 +1003,10 @@ def compute_stats(corpus: Corpus, options: ExportOptions, built: Built, rows: li
     group_sizes = Counter(assigned.group.values())
     multi = [g for g, n in group_sizes.items() if n > 1]
     left = {key: built.left_out.get(key, 0) for key in (*LEFT_OUT_ROWS, *LEFT_OUT_OTHER)}
+    if options.mode in ("all", "annotator"):  # the row's label is one annotator's
+        with_suggestion = sum(1 for r in rows if r["suggested"][r["label_source"]] is not None)
+    else:  # gold or majority: any annotator's label may have shaped it
+        with_suggestion = sum(1 for r in rows if any(v is not None for v in r["suggested"].values()))
     left["stale_files"] = len(corpus.stale_files)
     left["missing_source"] = len(corpus.missing_source)
     tagset = corpus.tagset
@@ -1025,6 +1047,10 @@ def compute_stats(corpus: Corpus, options: ExportOptions, built: Built, rows: li
             "exported": krippendorff_alpha({u: built.all_units[u] for u in exported_units},
                                            corpus.annotators).to_json(),
             "all_labeled": krippendorff_alpha(built.all_units, corpus.annotators).to_json(),
+        },
+        "suggestions": {
+            "annotators": built.suggestions,
+            "rows_with_suggestion_visible": with_suggestion,
         },
         "left_out": left,
         "duplicate_rows_kept": 0 if options.dedupe else duplicate_rows,
@@ -1075,6 +1101,27 @@ def _how_to_load(files: list[str]) -> list[str]:
 
 def _md(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _suggestions_section(sug: dict[str, Any], rows: int) -> list[str]:
+    """Which labels were made with a suggestion visible (annotate label --suggest), which blind."""
+    per = sug["annotators"]
+    if not any(t["with_suggestion"] for t in per.values()):
+        return ["Every label was made blind: no annotator saw a suggested label (annotate label without"
+                " --suggest)."]
+    lines = [
+        "Some labels were made with a suggested label visible (annotate label --suggest). A visible"
+        " suggestion anchors the annotator: those labels agree with the suggester, and with each other,"
+        " more than blind ones would. The `suggested` field of each row says who saw which suggestion;"
+        f" {sug['rows_with_suggestion_visible']} of the {rows} rows have a label made with one visible.",
+        "",
+        "| annotator | labels | with a suggestion visible | equal to the suggestion shown |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for a, t in per.items():
+        n, k, e = t["labels"], t["with_suggestion"], t["equal_to_suggestion"]
+        lines.append(f"| {_md(a)} | {n} | {k} ({_pct(k / n if n else None)}) | {e} ({_pct(e / k if k else None)}) |")
+    return lines
 
 
 def render_card(stats: dict[str, Any]) -> str:
@@ -1163,7 +1210,9 @@ def render_card(stats: dict[str, Any]) -> str:
         f"- every labeled sentence, before anything was left out: {_figure(stats['agreement']['all_labeled'])}",
     ]
     lines += ["", "Leaving out ties and low-agreement sentences raises the first figure; the second is the"
-              " honest one for the annotation itself.", "", "## Left out", "",
+              " honest one for the annotation itself.", "", "## Suggestions", ""]
+    lines += _suggestions_section(stats["suggestions"], stats["rows"])
+    lines += ["", "## Left out", "",
               f"Rows not exported ({'per sentence and annotator' if mode == 'all' else 'per sentence'}):", "",
               "| reason | count | meaning |", "| --- | ---: | --- |"]
     left = stats["left_out"]

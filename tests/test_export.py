@@ -51,7 +51,7 @@ class Builder:
     def labels(self, doc_id: str, annotator: str, labels: list[str | None], *,
                spans: list[tuple[int, int]] | None = None, unsure: tuple[int, ...] = (),
                notes: dict[int, str] | None = None, seconds: dict[int, float] | None = None,
-               orphans: list[dict[str, Any]] | None = None) -> Path:
+               orphans: list[dict[str, Any]] | None = None, suggested: dict[int, str] | None = None) -> Path:
         raw = (self.project.seeds / f"{doc_id}.txt").read_bytes()
         text = raw.decode("utf-8")
         spans = spans or self.spans[doc_id]
@@ -64,6 +64,8 @@ class Builder:
                 item["note"] = notes[i]
             if seconds and i in seconds:
                 item["seconds"] = seconds[i]
+            if suggested and i in suggested:
+                item["suggested"] = suggested[i]
             items.append(item)
         data: dict[str, Any] = {
             "version": 1, "document": doc_id, "source": f"seeds/{doc_id}.txt",
@@ -458,7 +460,8 @@ def _from_csv(row: dict[str, str]) -> dict[str, Any]:
     for key, value in row.items():
         if key in ("start", "end"):
             out[key] = int(value)
-        elif key in ("labels", "soft_label", "context_before", "context_after", "notes", "seconds", "unsure"):
+        elif key in ("labels", "soft_label", "context_before", "context_after", "notes", "seconds", "unsure",
+                     "suggested"):
             out[key] = json.loads(value) if value else None
         elif key == "agreement":
             out[key] = float(value) if value else None
@@ -612,3 +615,47 @@ def test_outputs_of_an_earlier_export_are_replaced(small: Project, tmp_path: Pat
     ok(export(small, out, "--split", "100"))
     assert not (out / "train.csv").exists() and (out / "keep.txt").read_text() == "mine"
     assert sorted(p.name for p in out.iterdir()) == ["README.md", "keep.txt", "stats.json", "train.jsonl"]
+
+
+# --------------------------------------------------------------------------- suggestions seen while labeling
+
+
+def test_the_card_says_which_labels_were_made_with_a_suggestion_visible(project: Project, build: Builder,
+                                                                       tmp_path: Path) -> None:
+    build.doc("news/s", ["One.", "Two.", "Three.", "Four."])
+    # ann saw suggestions on the first three sentences and took two of them; bob labeled blind
+    build.labels("news/s", "ann", ["fact", "opinion", "quote", "fact"],
+                 suggested={0: "fact", 1: "speculation", 2: "quote"})
+    build.labels("news/s", "bob", ["fact", "opinion", "fact", None])
+    out = tmp_path / "out"
+    ok(export(project, out, "--split", "100", "--labels", "all"))
+    rows = by_id(read_rows(out))
+    assert rows["news/s:0-4:ann"]["suggested"] == {"ann": "fact", "bob": None}
+    assert rows["news/s:17-22:ann"]["suggested"] == {"ann": None, "bob": None}
+    sug = stats(out)["suggestions"]
+    assert sug["annotators"] == {"ann": {"labels": 4, "with_suggestion": 3, "equal_to_suggestion": 2},
+                                 "bob": {"labels": 3, "with_suggestion": 0, "equal_to_suggestion": 0}}
+    assert sug["rows_with_suggestion_visible"] == 3  # ann's rows 0-2; bob's rows were all blind
+    card = (out / "README.md").read_text("utf-8")
+    section = card[card.index("## Suggestions"):card.index("## Left out")]
+    assert "| ann | 4 | 3 (75.0%) | 2 (66.7%) |" in section and "| bob | 3 | 0 (0.0%) | 0 (-) |" in section
+    assert "3 of the 7 rows" in section
+    # majority rows: a row counts when any annotator behind it saw a suggestion
+    out2 = tmp_path / "out2"
+    ok(export(project, out2, "--split", "100"))
+    assert stats(out2)["suggestions"]["rows_with_suggestion_visible"] == 2  # 0 and 1 (2 is a tie, 3 has one vote)
+    # a blind corpus says so
+    build.labels("news/s", "ann", ["fact", "opinion", "quote", "fact"])
+    out3 = tmp_path / "out3"
+    ok(export(project, out3, "--split", "100"))
+    assert "Every label was made blind" in (out3 / "README.md").read_text("utf-8")
+
+
+def test_a_suggested_field_of_the_wrong_type_is_a_one_line_error(project: Project, build: Builder,
+                                                                  tmp_path: Path) -> None:
+    build.doc("news/s", ["One.", "Two."])
+    path = build.labels("news/s", "ann", ["fact", "fact"], suggested={1: "fact"})
+    path.write_text(path.read_text("utf-8").replace("suggested: fact", "suggested: [fact]"), "utf-8")
+    out = tmp_path / "out"
+    one_line_error(export(project, out, "--split", "100"), "suggested")
+    assert not out.exists()
