@@ -104,6 +104,20 @@ def print_agreement(result: dict[str, Any], console: Console | None = None) -> N
         for doc, d in result["per_document"].items():
             docs.add_row(doc, fmt(d["krippendorff_alpha"]))
         console.print(docs)
+    bias = result.get("suggestions") or {}
+    if any(v["seen"]["units"] for v in bias.values()):  # nobody saw a suggestion: nothing to measure
+        table = Table(title="labels equal to the suggestion: seen (shown while labeling, --suggest) vs blind"
+                      " (what --suggest would have shown)", title_justify="left")
+        for col in ("annotator", "seen", "blind"):
+            table.add_column(col, justify="left" if col == "annotator" else "right")
+        for a, v in bias.items():
+            cells = []
+            for kind in ("seen", "unseen"):
+                c = v[kind]
+                cells.append(f"{100 * c['rate']:.1f}% of {c['units']}" if c["rate"] is not None
+                             else f"null ({c['reason']})")
+            table.add_row(a, *cells)
+        console.print(table)
     b = result["boundary_disagreements"]
     console.print(f"boundary disagreements (spans not shared by every annotator): {len(b)}")
     for item in b[:20]:

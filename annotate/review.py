@@ -8,7 +8,7 @@ from typing import Any
 
 from .agreement import majority, report
 from .errors import AnnotateError
-from .models import GOLD, LabelFile, Sentence
+from .models import GOLD, LabelFile, Sentence, Tagset
 from .session import load_current
 from .store import Document, Project
 
@@ -88,8 +88,10 @@ def agreement_report(project: Project, docs: list[Document] | None = None,
     units: dict[Unit, dict[str, str | None]] = {}
     boundary: list[dict[str, Any]] = []
     schemes: dict[str, str] = {}  # tagset -> a file that uses it
+    loaded: list[DocumentLabels] = []
     for doc in docs:
         dl = load_document_labels(project, doc, chosen)
+        loaded.append(dl)
         for name, lf in dl.files.items():
             schemes.setdefault(lf.scheme, project.display(project.label_path(doc.id, name)))
         u, b = units_of(dl, chosen)
@@ -98,10 +100,74 @@ def agreement_report(project: Project, docs: list[Document] | None = None,
     if len(schemes) > 1:
         used = ", ".join(f"{scheme} ({where})" for scheme, where in sorted(schemes.items()))
         raise AnnotateError(f"the label files use different tagsets: {used}; compare one tagset at a time")
-    label_names = project.tagset(next(iter(schemes))).names if schemes else None
-    result = report(units, chosen, label_names, boundary)
+    tagset = project.tagset(next(iter(schemes))) if schemes else None
+    result = report(units, chosen, tagset.names if tagset else None, boundary)
     result["documents"] = [d.id for d in docs]
+    result["suggestions"] = suggestion_bias(project, loaded, chosen, tagset)
     return result
+
+
+def suggestion_bias(project: Project, loaded: list[DocumentLabels], annotators: list[str],
+                    tagset: Tagset | None) -> dict[str, Any]:
+    """Per annotator: how often their label equals the suggestion, split by whether they saw it.
+
+    ``seen``: sentences labeled while a suggestion was shown (the label file
+    records ``suggested:``), compared with that suggestion. ``unseen``: labeled
+    blind, compared with what ``annotate label --suggest`` would have shown: the
+    document's ``_suggestions.yaml``, else the tagset's cue rules. A rate much
+    higher when seen than unseen is the anchoring effect of showing suggestions.
+    A rate that cannot be computed is null with the reason.
+    """
+    from .suggest import RulesSuggester, load_suggestions
+
+    counts = {a: {"seen": [0, 0], "unseen": [0, 0]} for a in annotators}
+    rules: RulesSuggester | None = None
+    rules_error: str | None = None
+    if tagset is not None:
+        try:
+            rules = RulesSuggester(tagset)
+        except AnnotateError as exc:  # the tagset's suggest: sections cannot be used
+            rules_error = str(exc)
+    for dl in loaded:
+        from_file: dict[tuple[int, int], Any] | None = None
+        from_rules: dict[tuple[int, int], str | None] = {}
+        for a, labels in dl.files.items():
+            sents = labels.sentences
+            for i, sent in enumerate(sents):
+                if sent.label is None:
+                    continue
+                if sent.suggested is not None:
+                    bucket, shown = counts[a]["seen"], sent.suggested
+                else:
+                    if from_file is None:
+                        try:
+                            from_file = load_suggestions(project, dl.doc, tagset)
+                        except AnnotateError:  # a broken suggestions file: the rules, as the screen does
+                            from_file = {}
+                    found = from_file.get(sent.span)
+                    if found is not None:
+                        shown = found.label
+                    elif rules is not None:
+                        if sent.span not in from_rules:
+                            before = sents[i - 1].text if i > 0 else None
+                            after = sents[i + 1].text if i + 1 < len(sents) else None
+                            from_rules[sent.span] = rules.suggest(sent.text, before, after).label
+                        shown = from_rules[sent.span]
+                    else:
+                        continue
+                    bucket = counts[a]["unseen"]
+                bucket[0] += 1
+                bucket[1] += sent.label == shown
+    out: dict[str, Any] = {}
+    for a, by in counts.items():
+        out[a] = {}
+        for kind, (n, k) in by.items():
+            reason = None
+            if not n:
+                reason = ("no label was made with a suggestion shown" if kind == "seen"
+                          else rules_error or "no blind label has a suggestion to compare with")
+            out[a][kind] = {"units": n, "equal": k, "rate": (k / n if n else None), "reason": reason}
+    return out
 
 
 # --------------------------------------------------------------------------- review states

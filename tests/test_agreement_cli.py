@@ -474,3 +474,52 @@ def test_files_of_different_tagsets_are_not_compared_silently(pair: Project) -> 
     set_scheme(pair, "bob", "sentiment")
     line = one_line_error(agreement(pair, "--json"))
     assert "sentiment" in line and "claim-types" in line
+
+
+# suggestions: how often labels equal the suggestion, seen vs blind ------------------------------------
+
+
+def test_suggestion_bias_seen_against_blind(project: Project, tagset: Tagset) -> None:
+    from annotate.suggest import RulesSuggester, Suggestion, write_suggestions
+
+    (project.seeds / f"{SECOND_DOC}.txt").write_text(SECOND_TEXT, encoding="utf-8")
+    shown = [F, S, S]  # alice labeled with these suggestions on screen (annotate label --suggest)
+    session = LabelSession.open(project, project.document(SECOND_DOC), "alice", tagset)
+    try:
+        for i, label in enumerate(ALICE_2):
+            session.change(i, also={"suggested": shown[i]}, label=label)
+    finally:
+        session.close()
+    write_labels(project, SECOND_DOC, "bob", BOB_2, tagset)  # blind
+    texts = [s.text for s in load_current(project.label_path(SECOND_DOC, "bob")).sentences]
+    rules = RulesSuggester(tagset)
+    would = [rules.suggest(t, texts[i - 1] if i else None, texts[i + 1] if i + 1 < len(texts) else None).label
+             for i, t in enumerate(texts)]
+    blind_equal = sum(b == w for b, w in zip(BOB_2, would, strict=True))
+
+    bias = agreement_json(project)["suggestions"]
+    assert bias["alice"]["seen"] == {"units": 3, "equal": 2, "rate": pytest.approx(2 / 3), "reason": None}
+    assert bias["alice"]["unseen"]["units"] == 0 and bias["alice"]["unseen"]["rate"] is None
+    assert bias["alice"]["unseen"]["reason"]
+    # without a suggestions file, blind labels are compared with the cue rules (what --suggest shows)
+    assert bias["bob"]["unseen"] == {"units": 3, "equal": blind_equal, "rate": pytest.approx(blind_equal / 3),
+                                     "reason": None}
+    assert bias["bob"]["seen"]["rate"] is None and "no label" in bias["bob"]["seen"]["reason"]
+    plain = agreement(project)
+    assert plain.exit_code == 0
+    assert "labels equal to the suggestion" in plain.stdout and "66.7% of 3" in plain.stdout
+
+    # with a suggestions file, blind labels are compared with it instead
+    spans = [s.span for s in load_current(project.label_path(SECOND_DOC, "bob")).sentences]
+    agent = Suggestion(OP, 0.9, None, "test 1")
+    write_suggestions(project, SECOND_DOC, [(s, e, agent) for s, e in spans],
+                      type("Fixed", (), {"agent": "test 1", "scheme": "claim-types"})())
+    bias = agreement_json(project)["suggestions"]
+    assert bias["bob"]["unseen"]["units"] == 3 and bias["bob"]["unseen"]["equal"] == BOB_2.count(OP) == 0
+    assert bias["alice"]["seen"]["equal"] == 2  # what alice saw is what her file records, not the new file
+
+
+def test_no_suggestion_seen_means_no_bias_table(pair: Project) -> None:
+    result = agreement(pair)
+    assert result.exit_code == 0 and "labels equal to the suggestion" not in result.stdout
+    assert all(v["seen"]["units"] == 0 for v in agreement_json(pair)["suggestions"].values())
