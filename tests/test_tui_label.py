@@ -711,3 +711,89 @@ async def test_small_terminal_labels_and_keeps_the_current_sentence_in_view(proj
             await pilot.press(key)
             assert current_visible()
         assert screen.cursor == len(want)
+
+
+# suggestions (annotate label --suggest) ------------------------------------------------------
+
+
+@asynccontextmanager
+async def suggesting(project: Project, suggest: bool,
+                     size: tuple[int, int] = (100, 40)) -> AsyncIterator[tuple[AnnotateApp, Pilot[None], LabelScreen]]:
+    """The labeling screen with or without --suggest."""
+    app = make_app(project, "alice", documents=[project.document(DOC)], home=False, suggest=suggest)
+    async with app.run_test(size=size) as pilot:
+        screen = await wait_for_document(pilot)
+        yield app, pilot, screen
+
+
+@run_async
+async def test_blind_mode_shows_no_suggestion_and_enter_does_nothing(project: Project) -> None:
+    async with suggesting(project, suggest=False) as (app, pilot, screen):
+        for _ in range(3):
+            assert "suggestion" not in text_of(screen, "#focus")
+            assert "⏎" not in footer_keys(screen)
+            await pilot.press("enter")
+            await pilot.press("down")
+        await pilot.press("home", "f", "s")
+        expect(project, screen, [FACT, SPEC], 2)
+        await quit_app(pilot)
+    assert all(s.suggested is None for s in yaml_only(project).sentences)
+    assert b"suggested" not in label_file(project).read_bytes()
+
+
+@run_async
+async def test_suggest_shows_the_rule_suggestion_and_enter_accepts_it(project: Project) -> None:
+    from annotate.suggest import RulesSuggester
+
+    async with suggesting(project, suggest=True) as (app, pilot, screen):
+        sents = opened(screen).sentences
+        rules = RulesSuggester(screen.tagset)
+        want = [rules.suggest(s.text, sents[i - 1].text if i else None, sents[i + 1].text).label
+                for i, s in enumerate(sents[:4])]
+        assert footer_keys(screen)["⏎"] == "accept"
+        focus = " ".join(text_of(screen, "#focus").split())
+        assert f"suggestion: {want[0]} " in focus and "accepts" in focus, focus
+        await pilot.press("enter")
+        expect(project, screen, [want[0]], 1)
+        await pilot.press("enter")
+        expect(project, screen, want[:2], 2)
+        # a different key overrides the suggestion; the file still records what was shown
+        other = next(n for n in (FACT, SPEC, QUOTE, OPINION) if n != want[2])
+        await pilot.press(str((FACT, SPEC, QUOTE, OPINION).index(other) + 1))
+        expect(project, screen, [*want[:2], other], 3)
+        await quit_app(pilot)
+    saved = yaml_only(project).sentences
+    assert [(s.label, s.suggested) for s in saved[:3]] == [(want[0], want[0]), (want[1], want[1]),
+                                                           (other, want[2])]
+    assert saved[3].suggested is None  # never labeled: nothing recorded
+
+
+@run_async
+async def test_suggest_uses_the_documents_suggestions_file(project: Project) -> None:
+    from annotate.suggest import Suggestion, document_spans, write_suggestions
+
+    spans = document_spans(project, DOC)[0]
+    fixed = Suggestion(OPINION, 0.77, "a cue of the test", "test 1")
+    write_suggestions(project, DOC, [(s, e, fixed) for s, e in spans],
+                      SimpleNamespace(agent="test 1", scheme="claim-types"))
+    async with suggesting(project, suggest=True) as (app, pilot, screen):
+        focus = text_of(screen, "#focus")
+        assert "0.77" in focus and "a cue of the test" in focus, focus
+        await pilot.press("enter", "enter")
+        expect(project, screen, [OPINION, OPINION], 2)
+        await quit_app(pilot)
+    assert [s.suggested for s in yaml_only(project).sentences[:2]] == [OPINION, OPINION]
+
+
+def test_label_suggest_flag_reaches_the_screen(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, object] = {}
+
+    def fake_run_app(*args: object, **kwargs: object) -> int:
+        seen.update(kwargs)
+        return 0
+
+    monkeypatch.setattr("annotate.tui.app.run_app", fake_run_app)
+    result = CliRunner().invoke(main, ["--root", str(project.root), "label", DOC, "--annotator", "alice",
+                                       "--suggest"])
+    assert result.exit_code == 0, result.output
+    assert seen.get("suggest") is True
