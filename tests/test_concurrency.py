@@ -23,7 +23,6 @@ import textwrap
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -40,6 +39,7 @@ from annotate.tui.label_screen import LabelScreen
 
 sys.path.insert(0, str(Path(__file__).parent))
 from conftest import SEED_ID  # noqa: E402
+from snapshot_apps import wait_for_document
 
 REPO = Path(__file__).resolve().parent.parent
 NAMES = ["fact", "speculation", "quote", "opinion"]
@@ -432,14 +432,6 @@ def _row(screen: LabelScreen, index: int) -> str:
     return "".join(strip.text for strip in screen.view._strips(index))
 
 
-async def _wait_for_session(pilot: Any, limit: int = 300) -> LabelScreen:
-    for _ in range(limit):
-        screen = pilot.app.screen
-        if isinstance(screen, LabelScreen) and screen.session is not None:
-            await pilot.pause()
-            return screen
-        await pilot.pause(0.01)
-    raise AssertionError(f"the document did not open: {pilot.app.screen!r}")
 
 
 @run_async
@@ -451,7 +443,7 @@ async def test_the_screen_follows_a_replaced_file_and_never_writes_the_old_state
     path = project.label_path(SEED_ID, "alice")
     app = make_app(project, "alice", documents=[project.document(SEED_ID)], home=False)
     async with app.run_test(size=(140, 40)) as pilot:
-        screen = await _wait_for_session(pilot)
+        screen = await wait_for_document(pilot, 300)
         assert screen.session is not None
         n = len(screen.session.sentences)
         assert "FACT" in _row(screen, 0)
@@ -483,7 +475,7 @@ async def test_the_screen_notices_a_replacement_by_itself(project: Project, monk
     path = project.label_path(SEED_ID, "alice")
     app = make_app(project, "alice", documents=[project.document(SEED_ID)], home=False)
     async with app.run_test(size=(140, 40)) as pilot:
-        screen = await _wait_for_session(pilot)
+        screen = await wait_for_document(pilot, 300)
         assert screen.session is not None
         git_replace(path, relabeled(path, {0: "quote"}))
         deadline = time.monotonic() + 10

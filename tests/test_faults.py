@@ -37,6 +37,7 @@ from annotate.tui.label_screen import LabelScreen
 
 sys.path.insert(0, str(Path(__file__).parent))
 from conftest import SEED_ID, make_project  # noqa: E402
+from snapshot_apps import wait_for_document
 
 STRERROR = {errno.ENOSPC: "No space left on device", errno.EROFS: "Read-only file system",
             errno.EACCES: "Permission denied", errno.EDQUOT: "Disk quota exceeded", errno.EIO: "Input/output error"}
@@ -329,14 +330,6 @@ def row_text(screen: LabelScreen, index: int) -> str:
     return "".join(strip.text for strip in screen.view._strips(index))
 
 
-async def wait_for_session(pilot: Any, limit: int = 300) -> LabelScreen:
-    for _ in range(limit):
-        screen = pilot.app.screen
-        if isinstance(screen, LabelScreen) and screen.session is not None:
-            await pilot.pause()
-            return screen
-        await pilot.pause(0.01)
-    raise AssertionError(f"the document did not open: {pilot.app.screen!r}")
 
 
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS])
@@ -346,7 +339,7 @@ async def test_the_screen_shows_the_fault_and_saves_once_it_clears(project: Proj
     app = make_app(project, "alice", documents=[project.document(SEED_ID)], home=False)
     path = project.label_path(SEED_ID, "alice")
     async with app.run_test(size=(140, 40)) as pilot:
-        screen = await wait_for_session(pilot)
+        screen = await wait_for_document(pilot, 300)
         assert screen.session is not None
         old = path.read_bytes()
         n = len(screen.session.sentences)
@@ -384,7 +377,7 @@ async def test_the_screen_reports_a_failed_background_fold(project: Project, fau
     app = make_app(project, "alice", documents=[project.document(SEED_ID)], home=False)
     path = project.label_path(SEED_ID, "alice")
     async with app.run_test(size=(140, 40)) as pilot:
-        screen = await wait_for_session(pilot)
+        screen = await wait_for_document(pilot, 300)
         assert screen.session is not None
         old = path.read_bytes()
         faults.fail("replace", errno.ENOSPC)
