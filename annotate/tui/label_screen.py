@@ -281,7 +281,7 @@ class LabelScreen(Screen[None]):
                 bar.append(f"  ?{unsure}", "bold yellow")
             if self.session.labels.orphans:
                 bar.append(f"  {len(self.session.labels.orphans)} orphans (O)", "bold magenta")
-        self.query_one("#bar", Static).update(bar)
+        self.query_one("#bar", Static).update(bar, layout=False)  # fixed size (app.tcss): no layout pass per key
 
     def _render_focus(self) -> None:
         if not self.session or not self.badges:
@@ -308,7 +308,7 @@ class LabelScreen(Screen[None]):
         if s.note:
             body.append("\nnote: ", "bold")
             body.append(s.note, "italic")
-        self.query_one("#focus", Static).update(head + body)
+        self.query_one("#focus", Static).update(head + body, layout=False)
 
     def _changed(self, index: int) -> None:
         """One sentence changed: repaint only what shows it."""

@@ -181,7 +181,7 @@ class ReviewScreen(LabelScreen):
             out.append(f"  reason: {s.note}", "italic")
         out.append("\n")
         out.append(" ".join(s.text.split()))
-        self.query_one("#focus", Static).update(out)
+        self.query_one("#focus", Static).update(out, layout=False)  # fixed size (app.tcss)
 
     def _render_agreement(self) -> None:
         if not self.session or not self.rows:
@@ -207,7 +207,7 @@ class ReviewScreen(LabelScreen):
             text.append(" · disagreements only", "bold yellow")
         if self.stale:
             text.append(f" · re-anchored (source changed): {', '.join(self.stale)}", "yellow")
-        self.query_one("#agreement", Static).update(text)
+        self.query_one("#agreement", Static).update(text, layout=False)
 
     # navigation --------------------------------------------------------------------------
 
