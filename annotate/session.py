@@ -22,7 +22,7 @@ from typing import Any
 
 from .anchor import AnchorReport, reanchor
 from .errors import AnnotateError
-from .models import LabelFile, Sentence, Tagset
+from .models import LabelFile, Orphan, Sentence, Tagset
 from .segment import iter_segment, segmenter_id
 from .store import (
     SCHEMA_HEADER,
@@ -139,6 +139,8 @@ class Change:
     index: int
     before: Fields
     after: Fields
+    orphan: tuple[int, Orphan] | None = None
+    """A re-attached orphan and its place in ``orphans``: undo puts it back, redo takes it again."""
 
 
 @dataclass
@@ -179,7 +181,10 @@ class LabelSession:
         self._journal_fd: int | None = None
         self._journal_entries = 0
         self._disk_stamp: tuple[int, int, int] | None = None
+        self._writing = False  # a fold is replacing the file: until its new stamp is recorded, a change is ours
+        self._source_stamp: tuple[int, int, int] | None = None
         self._lock = threading.RLock()  # change() on the UI thread vs fold() in a worker thread
+        self._fold_lock = threading.RLock()  # one fold at a time, written in the order of their snapshots
 
     # opening -----------------------------------------------------------------
 
@@ -204,6 +209,7 @@ class LabelSession:
         """
         path = project.label_path(doc.id, annotator)
         where = project.display(path)
+        source_stamp = _file_stamp(doc.path)  # before reading: an edit after this is seen by source_changed()
         source = project.read_source(doc)
         owns_lock = lock is None
         if lock is None:
@@ -212,19 +218,7 @@ class LabelSession:
         try:
             report = None
             if path.exists():
-                labels = load_current(path, where)
-                _check_identity(labels, project, doc, annotator, path, where)
-                if labels.scheme != tagset.name:
-                    raise AnnotateError(
-                        f"scheme: the file uses tagset {labels.scheme!r}, not {tagset.name!r}"
-                        f" (pass --scheme {labels.scheme})",
-                        where,
-                    )
-                if labels.source_sha256 != source.sha256:
-                    spans = _segment(source.text, progress)
-                    labels, report = reanchor(labels, source.text, spans, source.sha256)
-                    labels.segmenter = segmenter_id()
-                check_against(labels, where, tagset, source.text)
+                labels, report = _load_anchored(project, doc, annotator, tagset, path, where, source, progress)
             else:
                 spans = _segment(source.text, progress)
                 labels = new_label_file(
@@ -235,6 +229,7 @@ class LabelSession:
                 with contextlib.suppress(FileNotFoundError):
                     replay(labels, journal_path(path).read_bytes())
             session = cls(project, doc, annotator, tagset, labels, source, lock, report)
+            session._source_stamp = source_stamp
             if not path.exists() or report is not None or journal_path(path).exists():
                 session.fold()
             else:
@@ -291,6 +286,15 @@ class LabelSession:
         if not self.undo_stack:
             return None
         change = self.undo_stack.pop()
+        if change.orphan is not None:  # the orphan is saved back before its label leaves the sentence
+            k, orphan = change.orphan
+            with self._lock:
+                self.labels.orphans.insert(min(k, len(self.labels.orphans)), orphan)
+            if not self.fold():
+                with self._lock:
+                    self.labels.orphans.remove(orphan)
+                self.undo_stack.append(change)
+                return None
         with self._lock:
             _apply(self.labels, change.index, change.before)
             self._journal(change.index, change.before)
@@ -305,6 +309,11 @@ class LabelSession:
         with self._lock:
             _apply(self.labels, change.index, change.after)
             self._journal(change.index, change.after)
+        if change.orphan is not None:
+            with self._lock:
+                with contextlib.suppress(ValueError):
+                    self.labels.orphans.remove(change.orphan[1])
+            self.fold()
         self.undo_stack.append(change)
         return change
 
@@ -318,15 +327,13 @@ class LabelSession:
     # disk ------------------------------------------------------------------------
 
     def _stamp(self) -> tuple[int, int, int] | None:
-        try:
-            st = self.path.stat()
-        except OSError:
-            return None
-        return (st.st_ino, st.st_size, st.st_mtime_ns)
+        return _file_stamp(self.path)
 
     def changed_on_disk(self) -> bool:
         """True when someone else replaced the label file since we last wrote or read it."""
         with self._lock:
+            if self._writing:  # our own fold, between its rename and recording the new stamp
+                return False
             return self._disk_stamp is not None and self._stamp() != self._disk_stamp
 
     def _journal(self, index: int, fields: Fields) -> None:
@@ -372,22 +379,34 @@ class LabelSession:
 
         Safe to call from a worker thread while the UI thread keeps changing
         sentences: it writes a snapshot, and keeps the journal when changes
-        arrived meanwhile (replaying a journal is idempotent).
+        arrived meanwhile (replaying a journal is idempotent). Folds never overlap,
+        so an older snapshot is never written over a newer one.
         """
+        with self._fold_lock:
+            return self._fold()
+
+    def _fold(self) -> bool:
         with self._lock:
             data = self.labels.to_data()
             entries = self._journal_entries
             if self.changed_on_disk():
                 self.status.error = f"{self.where}: changed on disk by someone else; not overwritten"
                 return False
-        text = dump_document(data, header=SCHEMA_HEADER).encode("utf-8")
+            self._writing = True
+        written = False
         try:
+            text = dump_document(data, header=SCHEMA_HEADER).encode("utf-8")
             atomic_write(self.path, text)
+            written = True
         except OSError as exc:
             self.status.error = f"{self.where}: cannot save ({exc.strerror}); changes kept in memory"
             return False
+        finally:
+            with self._lock:
+                self._writing = False
+                if written:
+                    self._disk_stamp = self._stamp()
         with self._lock:
-            self._disk_stamp = self._stamp()
             if self._journal_entries == entries:
                 self.status.pending.clear()
                 self.status.error = None
@@ -403,22 +422,93 @@ class LabelSession:
         return True
 
     def remove_orphan(self, index: int) -> bool:
-        """Drop one orphan on purpose (after it was re-attached or discarded) and save at once.
+        """Discard one orphan on purpose and save at once (not undoable: the screen asks first).
 
         False when the save failed (``status.error`` says why; the next fold saves it)."""
         with self._lock:
             del self.labels.orphans[index]
         return self.fold()
 
+    def reattach_orphan(self, k: int, index: int) -> Change | None:
+        """Give orphan ``k``'s label, flags and note to sentence ``index`` and drop the orphan: one undoable change.
+
+        The sentence's new fields are journaled before the orphan leaves the file, so a
+        crash in between leaves the label twice, never nowhere. Undo puts the orphan back.
+        """
+        orphan = self.labels.orphans[k]
+        fields = {f: getattr(orphan, f, None) for f in EDITABLE}  # its label, flag and note; the rest if it has them
+        fields = {f: v for f, v in fields.items() if v is not None or f in ("label", "unsure", "note")}
+        change = self.change(index, **fields)
+        with self._lock:
+            del self.labels.orphans[k]
+        if change is not None:
+            change.orphan = (k, orphan)
+        self.fold()
+        return change
+
+    def source_changed(self) -> bool:
+        """True when the source on disk is no longer the text the sentences are anchored to.
+
+        One ``stat`` when nothing happened; a file touched but not changed is hashed once.
+        """
+        stamp = _file_stamp(self.doc.path)
+        if stamp == self._source_stamp:
+            return False
+        try:
+            raw = self.doc.path.read_bytes()
+        except OSError:
+            return True  # gone: follow_source() says so
+        if hashlib.sha256(raw).hexdigest() == self.source.sha256:
+            self._source_stamp = stamp
+            return False
+        return True
+
+    def follow_source(self, progress: Callable[[int, int], None] | None = None) -> AnchorReport | None:
+        """Re-anchor on the source as it is now (edited under a running screen); None if its bytes are the same.
+
+        What is pending is folded first; then the file is loaded and re-anchored exactly as
+        :meth:`open` does (YAML plus journal; labels that cannot be placed become orphans)
+        and saved with the new ``source_sha256`` and spans. Undo history is dropped (it
+        names sentences of the old text). Raises AnnotateError (a bad source, a failed
+        save) and then leaves the session and the file as they were.
+        """
+        with self._fold_lock:
+            stamp = _file_stamp(self.doc.path)
+            source = self.project.read_source(self.doc)
+            if source.sha256 == self.source.sha256:
+                self._source_stamp = stamp
+                return None
+            if self.dirty and not self.fold() and (self.status.pending or not self.changed_on_disk()):
+                raise AnnotateError(self.status.error or f"{self.where}: cannot save")
+            labels, report = _load_anchored(self.project, self.doc, self.annotator, self.tagset, self.path,
+                                            self.where, source, progress)
+            with self._lock:
+                old = (self.labels, self.source, self.report, self._disk_stamp)
+                self.labels, self.source, self.report = labels, source, report
+                self._disk_stamp = self._stamp()
+            if not self.fold():
+                with self._lock:
+                    self.labels, self.source, self.report, self._disk_stamp = old
+                raise AnnotateError(self.status.error or f"{self.where}: cannot save")
+            self._source_stamp = stamp
+            self.undo_stack.clear()
+            self.redo_stack.clear()
+            return report
+
     def reload(self) -> None:
-        """Take the file as it is on disk now (replaced by git pull, say); undo history is dropped."""
-        labels = load_current(self.path, self.where)
-        _check_identity(labels, self.project, self.doc, self.annotator, self.path, self.where)
-        check_against(labels, self.where, self.tagset, self.source.text)
+        """Take the file as it is on disk now (replaced by git pull, say); undo history is dropped.
+
+        A file made for another version of the source is re-anchored as :meth:`open` does, and saved so.
+        """
+        labels, report = _load_anchored(self.project, self.doc, self.annotator, self.tagset, self.path,
+                                        self.where, self.source, None)
         self.labels = labels  # only once it is known good: a bad file leaves the session as it was
         self.undo_stack.clear()
         self.redo_stack.clear()
         self._disk_stamp = self._stamp()
+        if report is not None:
+            self.report = report
+            self.fold()
 
     def close(self) -> None:
         """Fold the journal into the YAML file and release the lock."""
@@ -454,6 +544,35 @@ class LabelSession:
             if s.label is not None:
                 counts[s.label] = counts.get(s.label, 0) + 1
         return counts
+
+
+def _file_stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _load_anchored(project: Project, doc: Document, annotator: str, tagset: Tagset, path: Path, where: str,
+                   source: Source, progress: Callable[[int, int], None] | None | bool
+                   ) -> tuple[LabelFile, AnchorReport | None]:
+    """A label file as it stands (YAML plus journal), checked, and re-anchored if its source changed."""
+    labels = load_current(path, where)
+    _check_identity(labels, project, doc, annotator, path, where)
+    if labels.scheme != tagset.name:
+        raise AnnotateError(
+            f"scheme: the file uses tagset {labels.scheme!r}, not {tagset.name!r}"
+            f" (pass --scheme {labels.scheme})",
+            where,
+        )
+    report = None
+    if labels.source_sha256 != source.sha256:
+        spans = _segment(source.text, progress)
+        labels, report = reanchor(labels, source.text, spans, source.sha256)
+        labels.segmenter = segmenter_id()
+    check_against(labels, where, tagset, source.text)
+    return labels, report
 
 
 class NeedsSegmentation(Exception):

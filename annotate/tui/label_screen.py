@@ -17,8 +17,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, ProgressBar, Static
 
+from ..anchor import AnchorReport
 from ..errors import AnnotateError
-from ..models import Tagset
+from ..models import Sentence, Tagset
 from ..session import LabelSession, NeedsSegmentation
 from ..store import Document, Project
 from .dialogs import FindDialog, GuidelinesScreen, NoteDialog, SummaryDialog
@@ -32,7 +33,7 @@ FOLD_DELAY = 2.0
 """Seconds after the last change before the journal is folded into the YAML file."""
 
 WATCH_INTERVAL = 2.0
-"""How often the screen looks for the label file being replaced on disk (git pull)."""
+"""How often the screen looks for the label file being replaced on disk (git pull) or the source being edited."""
 
 
 def paragraph_break(between: str) -> bool:
@@ -125,6 +126,7 @@ class LabelScreen(Screen[None]):
         self._time_on_current = 0.0
         self._summary_shown = False
         self._last_find = ""
+        self._source_error: str | None = None
         self._bindings = BindingsMap.merge([label_bindings(tagset), self._bindings])
 
     # layout ---------------------------------------------------------------------------
@@ -211,13 +213,16 @@ class LabelScreen(Screen[None]):
         self.badges = Badges(self.tagset, len(session.sentences))
 
     def _build_view(self, session: LabelSession) -> DocumentView:
-        sents = session.sentences
-        text = session.source.text
-        gaps = [i > 0 and paragraph_break(text[sents[i - 1].end : s.start]) for i, s in enumerate(sents)]
-        self.view = DocumentView([s.text for s in sents], gaps, self._gutter, self._gutter_width(),
-                                 id="document")
+        self.view = DocumentView([s.text for s in session.sentences], self._gaps(session), self._gutter,
+                                 self._gutter_width(), id="document")
         self.view.cursor = self._start_index()
         return self.view
+
+    def _gaps(self, session: LabelSession) -> list[bool]:
+        """For each sentence: does a paragraph break come before it?"""
+        sents = session.sentences
+        text = session.source.text
+        return [i > 0 and paragraph_break(text[sents[i - 1].end : s.start]) for i, s in enumerate(sents)]
 
     def _after_open(self) -> None:
         assert self.view is not None and self.session is not None
@@ -228,8 +233,8 @@ class LabelScreen(Screen[None]):
             self.app.notify(f"The source changed: {session.report.summary()}", timeout=10)
         if session.labels.orphans:
             self.app.notify(f"{len(session.labels.orphans)} labels could not be placed in the changed"
-                            " source; they are kept under orphans: in the label file", severity="warning",
-                            timeout=10)
+                            " source; they are kept under orphans: in the label file (shift+O shows them)",
+                            severity="warning", timeout=10)
         self._render_bar()
         self._render_focus()
         self._sync_bindings()
@@ -569,14 +574,14 @@ class LabelScreen(Screen[None]):
             if result is None or self.session is None:
                 return
             action, k = result
-            if action == "attach":
-                orphan = self.session.labels.orphans[k]
-                self.session.change(i, label=orphan.label, note=orphan.note, unsure=orphan.unsure)
+            if action == "attach":  # one undoable change: undo puts the orphan back
+                self.session.reattach_orphan(k, i)
                 self._changed(i)
                 self._sync_bindings()
-            self.session.remove_orphan(k)
+            else:
+                self.session.remove_orphan(k)
             self._render_bar()
-            what = "re-attached to this sentence" if action == "attach" else "discarded"
+            what = "re-attached to this sentence (u undoes it)" if action == "attach" else "discarded for good"
             self.app.notify(f"Orphaned label {what}; {len(self.session.labels.orphans)} left.")
 
         self.app.push_screen(
@@ -643,7 +648,12 @@ class LabelScreen(Screen[None]):
                 self._schedule_fold()
 
     def _watch_disk(self) -> None:
-        """Reload when the label file was replaced under us (git pull, checkout)."""
+        """Re-anchor when the source was edited; reload when the label file was replaced under us (git pull)."""
+        if self.session is not None and self.app.screen is not self:
+            return  # a dialog is open: its answer names a sentence of the text shown when it opened
+        if self.session is not None and self.session.source_changed():
+            self._follow_source()
+            return
         if self.session is None or not self.session.changed_on_disk():
             return
         try:
@@ -658,6 +668,69 @@ class LabelScreen(Screen[None]):
         self._render_bar()
         self._render_focus()
         self.app.notify("The label file changed on disk; reloaded it.")
+
+    def _follow_source(self) -> None:
+        """The source was edited under the screen: save, re-anchor as opening does, show the new sentences."""
+        assert self.session is not None and self.view is not None
+        session = self.session
+        old_index = self.cursor
+        old = session.sentences[old_index]
+        spent = self._take_time()
+        if spent:
+            session.change(old_index, undoable=False, also=spent)
+        try:
+            report = session.follow_source()
+        except AnnotateError as exc:
+            message = f"The source changed, but the labels cannot follow it yet: {exc}"
+            if message != self._source_error:  # said once, not at every look
+                self._source_error = message
+                self.app.notify(message, severity="error", timeout=10)
+            self._render_bar()
+            return
+        self._source_error = None
+        if report is None:
+            return
+        self._suggestions = None  # keyed by the old spans
+        self.badges = Badges(self.tagset, len(session.sentences))
+        self._source_followed()
+        self._refill_view(self._same_sentence(old, old_index, report))
+        message = f"The source changed on disk; labels re-anchored: {report.summary()}."
+        if session.labels.orphans:
+            message += (f" {len(session.labels.orphans)} orphaned labels: shift+O shows them"
+                        " (re-attach to a sentence or discard).")
+        self.app.notify(message, severity="warning" if report.orphaned else "information", timeout=15)
+
+    def _source_followed(self) -> None:
+        """Hook: the session now holds the sentences of the edited source."""
+
+    def _same_sentence(self, old: Sentence, old_index: int, report: AnchorReport) -> int:
+        """Where the cursor goes after re-anchoring: the same text (nearest copy), its fuzzy match, or the place."""
+        assert self.session is not None
+        sents = self.session.sentences
+        same = [i for i, s in enumerate(sents) if s.text == old.text]
+        if not same:
+            matched = {before: after for before, after, _ in report.fuzzy}.get(old.span)
+            same = [i for i, s in enumerate(sents) if s.span == matched]
+        if same:
+            return min(same, key=lambda i: abs(i - old_index))
+        return min(old_index, len(sents) - 1)
+
+    def _refill_view(self, cursor: int) -> None:
+        """Show the session's sentences anew (texts, paragraph breaks, gutter) with the cursor on ``cursor``."""
+        assert self.view is not None and self.session is not None
+        view = self.view
+        view.texts = [" ".join(s.text.split()) for s in self.session.sentences]  # as DocumentView shows them
+        view.gaps = self._gaps(self.session)
+        view.gutter_width = self._gutter_width()
+        view.cursor = cursor
+        view.marked.clear()
+        view._layout = None
+        view._row_cache.clear()
+        view.refresh()
+        self.call_after_refresh(view.scroll_to_sentence, cursor)
+        self._render_bar()
+        self._render_focus()
+        self._sync_bindings()
 
     def _leave(self) -> None:
         """Record the time on the current sentence, fold and release the document."""

@@ -70,8 +70,9 @@ class ReviewScreen(LabelScreen):
             raise
         return session
 
-    def _load_annotators(self, session: LabelSession) -> None:
-        doc_labels = load_document_labels(self.project, self.doc, self.chosen)
+    def _load_annotators(self, session: LabelSession, doc_labels: DocumentLabels | None = None) -> None:
+        """Read the annotators' files (or take ``doc_labels``), re-anchored in memory to the session's source."""
+        doc_labels = doc_labels or load_document_labels(self.project, self.doc, self.chosen)
         self.stale = []
         spans = None
         for name, lf in list(doc_labels.files.items()):
@@ -207,6 +208,10 @@ class ReviewScreen(LabelScreen):
             text.append(" · disagreements only", "bold yellow")
         if self.stale:
             text.append(f" · re-anchored (source changed): {', '.join(self.stale)}", "yellow")
+        files = self.doc_labels.files if self.doc_labels else {}
+        orphans = [f"{a} {len(lf.orphans)}" for a, lf in files.items() if lf.orphans]
+        if orphans:  # their labels that fit no sentence of this source: not compared here, not lost either
+            text.append(f" · orphaned: {', '.join(orphans)}", "magenta")
         self.query_one("#agreement", Static).update(text, layout=False)
 
     # navigation --------------------------------------------------------------------------
@@ -305,8 +310,19 @@ class ReviewScreen(LabelScreen):
     def _show_summary(self) -> None:  # review has no per-document summary dialog
         return
 
+    def _source_followed(self) -> None:
+        """gold.yaml follows the edited source; the annotators' files are compared against it (in memory)."""
+        assert self.session is not None
+        try:
+            self._load_annotators(self.session)
+        except Exception as exc:  # noqa: BLE001 - a broken file mid-pull: the files as last read, re-anchored
+            self.app.notify(f"An annotator's file cannot be read: {exc}", severity="error")
+            self._load_annotators(self.session, self.doc_labels)
+        if self.view is not None and self.only_disagreements:
+            self.view.dimmed = {i for i, r in enumerate(self.rows) if not r.needs_review}
+
     def _watch_disk(self) -> None:
-        """Follow the annotators' files (a git pull) and our own gold file."""
+        """Follow the annotators' files (a git pull), our own gold file and the source."""
         super()._watch_disk()
         if self.session is None or self._stamps() == self._annotator_stamps:
             return
