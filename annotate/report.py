@@ -39,6 +39,10 @@ def print_status(project: Project, rows: list[dict[str, Any]], unstarted: list[s
     for doc in unstarted:
         table.add_row(doc, "-", "", "", "not started", "", "", style="dim")
     console.print(table)
+    stale = [f"{r['document']}/{r['annotator']}" for r in rows if r.get("stale")]
+    if stale:
+        console.print(f"source changed since these files were saved; figures are for the current source"
+                      f" (re-anchored in memory; annotate validate --fix saves that): {', '.join(stale)}")
     per_doc: dict[str, dict[str, Any]] = {}
     for r in rows:
         per_doc.setdefault(r["document"], r)

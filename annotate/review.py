@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .agreement import majority, report
+from .anchor import reanchor
 from .errors import AnnotateError
 from .models import GOLD, LabelFile, Sentence, Tagset
+from .segment import segment
 from .session import load_current
 from .store import Document, Project
 
@@ -23,6 +25,8 @@ class DocumentLabels:
     doc: Document
     files: dict[str, LabelFile] = field(default_factory=dict)
     gold: LabelFile | None = None
+    stale: list[str] = field(default_factory=list)
+    """Files (annotator names, ``gold``) made for an earlier version of the source: re-anchored in memory."""
 
     @property
     def annotators(self) -> list[str]:
@@ -31,7 +35,12 @@ class DocumentLabels:
 
 
 def load_document_labels(project: Project, doc: Document, annotators: list[str] | None = None) -> DocumentLabels:
-    """Load the document's label files (journals included); a broken file is an AnnotateError."""
+    """Load the document's label files (journals included), re-anchored in memory to the source as it is now.
+
+    A broken file is an AnnotateError. A file made for an earlier version of the
+    source is re-anchored as opening it would (labels that cannot be placed become
+    orphans) and named in ``stale``; the file itself is not changed.
+    """
     out = DocumentLabels(doc)
     for path in project.label_files(doc.id):
         name = path.stem
@@ -42,7 +51,27 @@ def load_document_labels(project: Project, doc: Document, annotators: list[str] 
             out.gold = labels
         else:
             out.files[name] = labels
+    anchor_to_source(project, out)
     return out
+
+
+def anchor_to_source(project: Project, doc_labels: DocumentLabels) -> None:
+    """Re-anchor (in memory) the files made for another version of the document's source."""
+    files = {**doc_labels.files, **({GOLD: doc_labels.gold} if doc_labels.gold is not None else {})}
+    if not files:
+        return
+    source = project.read_source(doc_labels.doc)
+    spans = None
+    for name, labels in files.items():
+        if labels.source_sha256 == source.sha256:
+            continue
+        spans = spans or segment(source.text)
+        anchored, _ = reanchor(labels, source.text, spans, source.sha256)
+        if name == GOLD:
+            doc_labels.gold = anchored
+        else:
+            doc_labels.files[name] = anchored
+        doc_labels.stale.append(name)
 
 
 def units_of(doc_labels: DocumentLabels, annotators: list[str]) -> tuple[dict[Unit, dict[str, str | None]],

@@ -78,31 +78,36 @@ def status_rows(project: Project) -> list[dict[str, Any]]:
 
     Documents without any label file are left out (see :func:`unstarted_documents`).
     """
-    from .review import DocumentLabels, document_review_counts
+    from .review import DocumentLabels, anchor_to_source, document_review_counts
 
     rows: list[dict[str, Any]] = []
     for doc in project.documents():
-        files = project.label_files(doc.id)
         doc_labels = DocumentLabels(doc)
-        doc_rows = []
-        for path in files:
-            row: dict[str, Any] = {"document": doc.id, "annotator": path.stem}
+        doc_rows: dict[str, dict[str, Any]] = {}
+        for path in project.label_files(doc.id):
+            row: dict[str, Any] = doc_rows.setdefault(path.stem, {"document": doc.id, "annotator": path.stem})
             try:
                 labels = load_current(path, project.display(path))
             except AnnotateError as exc:
                 row.update({"labeled": 0, "total": 0, "unsure": 0, "orphans": 0, "error": str(exc)})
+                continue
+            if path.stem == GOLD:
+                doc_labels.gold = labels
             else:
-                row.update({"labeled": labels.labeled, "total": len(labels.sentences),
-                            "unsure": labels.unsure, "orphans": len(labels.orphans)})
-                if path.stem == GOLD:
-                    doc_labels.gold = labels
-                else:
-                    doc_labels.files[path.stem] = labels
-            doc_rows.append(row)
+                doc_labels.files[path.stem] = labels
+        try:
+            anchor_to_source(project, doc_labels)  # figures for the source as it is now
+        except AnnotateError as exc:  # the source cannot be read: the files' own figures
+            for row in doc_rows.values():
+                row.setdefault("error", str(exc))
+        for name, labels in [*doc_labels.files.items(), *([(GOLD, doc_labels.gold)] if doc_labels.gold else [])]:
+            doc_rows[name].update({"labeled": labels.labeled, "total": len(labels.sentences),
+                                   "unsure": labels.unsure, "orphans": len(labels.orphans),
+                                   "stale": name in doc_labels.stale})
         review = document_review_counts(doc_labels)
-        for row in doc_rows:
+        for row in doc_rows.values():
             row.update(review)
-        rows.extend(doc_rows)
+        rows.extend(doc_rows.values())
     return rows
 
 

@@ -523,3 +523,28 @@ def test_no_suggestion_seen_means_no_bias_table(pair: Project) -> None:
     result = agreement(pair)
     assert result.exit_code == 0 and "labels equal to the suggestion" not in result.stdout
     assert all(v["seen"]["units"] == 0 for v in agreement_json(pair)["suggestions"].values())
+
+
+# a source edited after labeling ------------------------------------------------------------------------
+
+
+def test_agreement_and_status_follow_an_edited_source(pair: Project, tagset: Tagset) -> None:
+    before = agreement_json(pair)
+    src = pair.seeds / f"{DOC}.txt"
+    src.write_text("A new first sentence.\n\n" + src.read_text(encoding="utf-8"), encoding="utf-8")
+    LabelSession.open(pair, pair.document(DOC), "alice", tagset).close()  # alice reopens: re-anchored; bob is stale
+    bob_file = pair.label_path(DOC, "bob").read_bytes()
+    after = agreement_json(pair)
+    # the same sentences are compared, moved by the new first sentence: every figure is unchanged
+    assert after["boundary_disagreements"] == []
+    assert after["krippendorff_alpha"] == before["krippendorff_alpha"]
+    assert after["pairs"][0]["units"] == before["pairs"][0]["units"]
+    assert after["units"]["total"] == before["units"]["total"] + 1  # the new sentence, unlabeled
+    assert pair.label_path(DOC, "bob").read_bytes() == bob_file  # re-anchored in memory only
+    result = CliRunner().invoke(main, ["--root", str(pair.root), "status", "--json"])
+    rows = {r["annotator"]: r for r in json.loads(result.stdout)}
+    assert rows["bob"]["stale"] is True and rows["alice"]["stale"] is False
+    assert rows["bob"]["total"] == rows["alice"]["total"] == len(ALICE) + 1
+    assert rows["bob"]["labeled"] == sum(x is not None for x in BOB)
+    plain = CliRunner().invoke(main, ["--root", str(pair.root), "status"])
+    assert plain.exit_code == 0 and "source changed" in plain.stdout and f"{DOC}/bob" in plain.stdout

@@ -73,13 +73,14 @@ class ReviewScreen(LabelScreen):
     def _load_annotators(self, session: LabelSession, doc_labels: DocumentLabels | None = None) -> None:
         """Read the annotators' files (or take ``doc_labels``), re-anchored in memory to the session's source."""
         doc_labels = doc_labels or load_document_labels(self.project, self.doc, self.chosen)
-        self.stale = []
+        self.stale = [name for name in doc_labels.stale if name != GOLD]  # gold is the session's own file
         spans = None
         for name, lf in list(doc_labels.files.items()):
             if lf.source_sha256 != session.source.sha256:
                 spans = spans or segment(session.source.text)
                 doc_labels.files[name], _ = reanchor(lf, session.source.text, spans, session.source.sha256)
-                self.stale.append(name)
+                if name not in self.stale:
+                    self.stale.append(name)
         self.doc_labels = doc_labels
         self.annotators = [a for a in (self.chosen or doc_labels.annotators) if a in doc_labels.files]
         self.rows = review_rows(doc_labels, self.annotators, [s.span for s in session.sentences])
