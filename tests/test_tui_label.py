@@ -797,3 +797,26 @@ def test_label_suggest_flag_reaches_the_screen(project: Project, monkeypatch: py
                                        "--suggest"])
     assert result.exit_code == 0, result.output
     assert seen.get("suggest") is True
+
+
+@run_async
+async def test_a_note_typed_fast_with_its_enter_keeps_every_character(project: Project) -> None:
+    """Keys arriving together (a paste, a fast typist, a remote terminal): Enter saves what was typed before it."""
+    from textual import events
+
+    async with labeling(project) as (app, pilot, screen):
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteDialog)
+        for ch in "hedged":  # all queued before the app handles any of them
+            app.post_message(events.Key(ch, ch))
+        app.post_message(events.Key("ctrl+j", None))
+        app.post_message(events.Key("x", "x"))
+        app.post_message(events.Key("enter", "\r"))
+        for _ in range(50):
+            await pilot.pause(0.01)
+            if not isinstance(app.screen, NoteDialog):
+                break
+        assert opened(screen).sentences[0].note == "hedged\nx"
+        await quit_app(pilot)
+    assert yaml_only(project).sentences[0].note == "hedged\nx"

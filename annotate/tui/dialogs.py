@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -16,6 +18,34 @@ from ..models import Tagset
 from .widgets import contrast_style, format_seconds
 
 
+@lru_cache(maxsize=1)
+def _note_area() -> type:
+    """A TextArea where Enter saves the note and ctrl+j / shift+enter insert a line break.
+
+    Handled as the text area's own keys, not as priority bindings: a priority binding
+    runs as soon as the key arrives, before the characters typed just ahead of it are
+    inserted, so a note typed quickly with its Enter was saved without its text.
+    """
+    from textual import events
+    from textual.widgets import TextArea  # imported on first use: it is slow to import
+
+    class NoteArea(TextArea):
+        async def _on_key(self, event: events.Key) -> None:
+            if event.key == "enter":
+                event.stop()
+                event.prevent_default()
+                self.screen.action_save()  # type: ignore[attr-defined]
+                return
+            if event.key in ("ctrl+j", "shift+enter"):
+                event.stop()
+                event.prevent_default()
+                self.insert("\n")
+                return
+            await super()._on_key(event)
+
+    return NoteArea
+
+
 class NoteDialog(ModalScreen[str | None]):
     """Edit a sentence's note. Enter saves (the text, "" to remove), Escape cancels (None).
 
@@ -24,9 +54,11 @@ class NoteDialog(ModalScreen[str | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
-        Binding("enter", "save", "Save", priority=True),
-        Binding("ctrl+j,shift+enter", "newline", "New line", priority=True),
+        Binding("enter", "save", "Save"),
+        Binding("ctrl+j,shift+enter", "newline", "New line"),
     ]
+    """Enter and ctrl+j are handled by the text area itself (see :func:`_note_area`), in the order the keys
+    were typed; these bindings only serve when focus is elsewhere."""
 
     def __init__(self, note: str | None, sentence: str) -> None:
         super().__init__()
@@ -34,12 +66,11 @@ class NoteDialog(ModalScreen[str | None]):
         self.sentence = sentence
 
     def compose(self) -> ComposeResult:
-        from textual.widgets import TextArea  # imported on first use: it is slow to import
 
         with Vertical(id="note-dialog", classes="dialog"):
             yield Label("Note on this sentence  [dim](Enter save · Esc cancel · ctrl+j new line)[/]")
             yield Static(Text(self.sentence, overflow="ellipsis", no_wrap=True), classes="dialog-context")
-            yield TextArea(self.note, id="note-text", soft_wrap=True, show_line_numbers=False)
+            yield _note_area()(self.note, id="note-text", soft_wrap=True, show_line_numbers=False)
 
     def on_mount(self) -> None:
         """Put the cursor at the end of the note."""
