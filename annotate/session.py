@@ -34,6 +34,7 @@ from .store import (
     check_against,
     new_label_file,
     parse_label_file,
+    remove_stale_temps,
 )
 from .yamlio import dump_document
 
@@ -216,6 +217,7 @@ class LabelSession:
             lock = LabelLock(path, purpose)
             lock.acquire()
         try:
+            remove_stale_temps(path)  # a writer killed inside atomic_write; we hold the lock, so none is live
             report = None
             if path.exists():
                 labels, report = _load_anchored(project, doc, annotator, tagset, path, where, source, progress)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import glob
 import hashlib
 import json
 import os
@@ -339,6 +340,19 @@ def atomic_write(path: Path, data: bytes) -> None:
             os.unlink(tmp)
         raise
     fsync_dir(path.parent)
+
+
+def remove_stale_temps(path: Path) -> int:
+    """Delete temp files :func:`atomic_write` left beside ``path`` when its process was killed mid-write.
+
+    Call only while holding the file's lock (no live writer then); returns how many were removed.
+    """
+    removed = 0
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+            removed += 1
+    return removed
 
 
 def _current_umask() -> int:

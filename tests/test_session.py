@@ -283,3 +283,23 @@ def test_reopen_after_source_change_reanchors(open_session, project: Project) ->
     labels = yaml_only(again)  # saved re-anchored, with the new checksum
     assert labels.source_sha256 == project.read_source(project.document(SEED_ID)).sha256
     assert by_text[first].start == labels.sentences[1].start
+
+
+def test_temp_files_of_a_killed_save_are_removed_on_open(project: Project) -> None:
+    """kill -9 inside atomic_write leaves .alice.yaml.XXXX.tmp; the next session (holding the lock) removes it."""
+    tagset = project.tagset()
+    doc = project.document(SEED_ID)
+    session = LabelSession.open(project, doc, "alice", tagset)
+    session.change(0, label="fact")
+    session.close()
+    path = project.label_path(SEED_ID, "alice")
+    left = path.parent / f".{path.name}.k3j_x1.tmp"
+    left.write_bytes(path.read_bytes()[:100])  # half a file
+    other = path.parent / ".bob.yaml.k3j_x1.tmp"  # another annotator's: not ours to touch
+    other.write_bytes(b"x")
+    session = LabelSession.open(project, doc, "alice", tagset)
+    try:
+        assert not left.exists() and other.exists()
+        assert session.sentences[0].label == "fact"
+    finally:
+        session.close()
