@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 
 import pytest
@@ -159,3 +161,13 @@ def minimal_label_file(**overrides: object) -> LabelFile:
     }
     data.update(overrides)
     return LabelFile(**data)
+
+
+def run_async(test: Callable[..., Coroutine[object, object, None]]) -> Callable[..., None]:
+    """Run an async test in its own event loop (no pytest asyncio plugin needed)."""
+
+    @functools.wraps(test)
+    def run(*args: object, **kwargs: object) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run

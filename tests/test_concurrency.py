@@ -12,8 +12,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import os
 import select
 import signal
@@ -21,7 +19,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,7 +36,7 @@ from annotate.tui.app import make_app
 from annotate.tui.label_screen import LabelScreen
 
 sys.path.insert(0, str(Path(__file__).parent))
-from conftest import SEED_ID  # noqa: E402
+from conftest import SEED_ID, run_async  # noqa: E402
 from snapshot_apps import wait_for_document
 
 REPO = Path(__file__).resolve().parent.parent
@@ -133,12 +131,6 @@ def labels_of(lf: LabelFile) -> list[str | None]:
     return [s.label for s in lf.sentences]
 
 
-def run_async(test: Callable[..., Coroutine[object, object, None]]) -> Callable[..., None]:
-    @functools.wraps(test)
-    def run(*args: object, **kwargs: object) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    return run
 
 
 def git_replace(path: Path, labels: LabelFile) -> bytes:

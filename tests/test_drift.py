@@ -7,18 +7,15 @@ whitespace only: the same words) or is kept as an orphan, which the annotator se
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import hashlib
 import json
 import time
-from collections.abc import Callable, Coroutine
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import SEED_ID, crash
+from conftest import SEED_ID, crash, run_async
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from snapshot_apps import wait_for_document
@@ -45,14 +42,6 @@ REWRITTEN_AT, DELETED_AT, RESPACED_AT = 2, 4, 6
 """The edit: a new first sentence, sentence 3 rewritten, sentence 5 deleted, sentence 7's spaces changed."""
 
 
-def run_async(test: Callable[..., Coroutine[object, object, None]]) -> Callable[..., None]:
-    """Run an async test in its own event loop (no pytest asyncio plugin needed)."""
-
-    @functools.wraps(test)
-    def run(*args: object, **kwargs: object) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    return run
 
 
 @pytest.fixture(autouse=True)

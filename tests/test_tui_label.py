@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import io
 import os
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
+from conftest import run_async
 from rich.console import Console
 from snapshot_apps import DOC, SECOND_DOC_TEXT, prelabel, wait_for_document
 from textual.command import CommandInput, CommandList, CommandPalette
@@ -33,14 +32,6 @@ from annotate.tui.label_screen import IDLE_LIMIT, LabelScreen
 FACT, SPEC, QUOTE, OPINION = "fact", "speculation", "quote", "opinion"
 
 
-def run_async(test: Callable[..., Coroutine[object, object, None]]) -> Callable[..., None]:
-    """Run an async test in its own event loop (no pytest asyncio plugin needed)."""
-
-    @functools.wraps(test)
-    def run(*args: object, **kwargs: object) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    return run
 
 
 class Clock:
