@@ -177,6 +177,7 @@ def decode(raw: bytes, path: Path) -> str:
         raise AnnotateError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", path, line, col) from None
 
 
+@lru_cache(maxsize=1)
 def _parser_limits_nesting() -> bool:
     """True when the YAML parser refuses absurd nesting itself (libyaml >= 0.2.5 stops at 1,000 levels)."""
     try:
@@ -188,14 +189,11 @@ def _parser_limits_nesting() -> bool:
     return False  # pragma: no cover
 
 
-_PARSER_LIMITS_NESTING = _parser_limits_nesting()
-"""When true the bracket pre-check is skipped: it also counts brackets inside quoted strings, so a
-note or sentence with many ``[`` would make a file this tool wrote itself unreadable."""
-
-
 def load_yaml(text: str, path: Path) -> Any:
     """Parse one YAML document; syntax errors become ``file:line:column: problem``."""
-    if not _PARSER_LIMITS_NESTING and ("[" in text or "{" in text):
+    # When libyaml limits nesting the bracket pre-check is skipped: it also counts brackets inside
+    # quoted strings, so a note with many "[" would make a file this tool wrote itself unreadable.
+    if ("[" in text or "{" in text) and not _parser_limits_nesting():
         _precheck_nesting(text, path)
     try:
         data = yaml.load(text, Loader=SafeLoader)
