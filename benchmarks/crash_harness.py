@@ -91,6 +91,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import make_big_doc  # noqa: E402
+from term import TOKEN, apply_csi  # noqa: E402
 
 from annotate.errors import AnnotateError  # noqa: E402
 from annotate.models import GOLD, LabelFile, Tagset  # noqa: E402
@@ -478,13 +479,7 @@ def run_model(base: list[Cell], names: list[str], steps: list[Step], rows: list[
 
 # ---------------------------------------------------------------------------------------- screen
 
-_TOKEN = re.compile(
-    r"(\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC
-    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS, SOS, PM, APC
-    r"|\x1b[ -/]*[0-~]?"  # other escapes
-    r"|[\x00-\x1f\x7f])"
-)
+_TOKEN = TOKEN
 
 
 class VT:
@@ -537,42 +532,7 @@ class VT:
                 if final in "hl" and any(p in ("1049", "1047", "47") for p in body[1:].split(";")):
                     self.grid = self._blank()
                 return
-            nums = [int(p) if p.isdigit() else 0 for p in re.split(r"[;:]", body)] if body else []
-            a = nums[0] if nums else 0
-            b = nums[1] if len(nums) > 1 else 0
-            if final in "Hf":
-                self.y = min(self.rows - 1, max(1, a) - 1)
-                self.x = min(self.cols - 1, max(1, b) - 1)
-            elif final == "A":
-                self.y = max(0, self.y - max(1, a))
-            elif final == "B":
-                self.y = min(self.rows - 1, self.y + max(1, a))
-            elif final == "C":
-                self.x = min(self.cols - 1, self.x + max(1, a))
-            elif final == "D":
-                self.x = max(0, self.x - max(1, a))
-            elif final == "G":
-                self.x = min(self.cols - 1, max(1, a) - 1)
-            elif final == "d":
-                self.y = min(self.rows - 1, max(1, a) - 1)
-            elif final == "J":
-                if a in (2, 3):
-                    self.grid = self._blank()
-                elif a == 0:
-                    self.grid[self.y][self.x:] = [" "] * (self.cols - self.x)
-                    for r in range(self.y + 1, self.rows):
-                        self.grid[r] = [" "] * self.cols
-            elif final == "K":
-                row = self.grid[self.y]
-                if a == 0:
-                    row[self.x:] = [" "] * (self.cols - self.x)
-                elif a == 1:
-                    row[: self.x + 1] = [" "] * (self.x + 1)
-                else:
-                    row[:] = [" "] * self.cols
-            elif final == "X":
-                n = max(1, a)
-                self.grid[self.y][self.x: self.x + n] = [" "] * min(n, self.cols - self.x)
+            apply_csi(self, body, final)
 
     def lines(self) -> list[str]:
         return ["".join(r) for r in self.grid]
