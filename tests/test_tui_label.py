@@ -16,7 +16,7 @@ from rich.console import Console
 from snapshot_apps import DOC, SECOND_DOC_TEXT, prelabel, wait_for_document
 from textual.command import CommandInput, CommandList, CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Footer, Label, Static, TextArea
+from textual.widgets import DataTable, Label, Static, TextArea
 
 from annotate.cli import main
 from annotate.models import LabelFile
@@ -27,6 +27,7 @@ from annotate.tui.app import AnnotateApp, make_app
 from annotate.tui.dialogs import FindDialog, GuidelinesScreen, NoteDialog, SummaryDialog
 from annotate.tui.document_view import DocumentView
 from annotate.tui.home import HomeScreen
+from annotate.tui.keybar import KeyBar
 from annotate.tui.label_screen import IDLE_LIMIT, LabelScreen
 
 FACT, SPEC, QUOTE, OPINION = "fact", "speculation", "quote", "opinion"
@@ -99,9 +100,8 @@ def text_of(screen: LabelScreen | HomeScreen, selector: str) -> str:
 
 
 def footer_keys(screen: LabelScreen) -> dict[str, str]:
-    """Key display -> description of the footer's keys."""
-    footer = screen.query_one(Footer)
-    return {key.key_display or key.key: key.description for key in footer.query("FooterKey")}  # type: ignore[attr-defined]
+    """Key display -> description of the keys in the key line at the bottom."""
+    return {entry.display: entry.description for entry in screen.query_one(KeyBar).entries()}
 
 
 def opened(screen: LabelScreen) -> LabelSession:
@@ -702,6 +702,40 @@ async def test_small_terminal_labels_and_keeps_the_current_sentence_in_view(proj
             await pilot.press(key)
             assert current_visible()
         assert screen.cursor == len(want)
+
+
+@run_async
+async def test_clicking_a_key_in_the_key_line_presses_it(project: Project) -> None:
+    async with labeling(project, size=(100, 30)) as (app, pilot, screen):
+        bar = screen.query_one(KeyBar)
+
+        def x_of(display: str) -> int:
+            start, _end = next((s, e) for s, e, entry in bar.regions if entry.display == display)
+            return start
+
+        undo = next(entry for entry in bar.entries() if entry.display == "u")
+        assert not undo.enabled  # nothing to undo yet: shown dimmed
+        assert await pilot.click(KeyBar, offset=(x_of("u"), 0))
+        await pilot.pause()
+        expect(project, screen, [], 0)  # clicking a dimmed key does nothing
+        assert await pilot.click(KeyBar, offset=(x_of("2s") + 3, 0))  # on the description, not just the key
+        await pilot.pause()
+        expect(project, screen, [SPEC], 1)
+        assert next(entry for entry in bar.entries() if entry.display == "u").enabled
+        assert await pilot.click(KeyBar, offset=(x_of("u"), 0))
+        await pilot.pause()
+        expect(project, screen, [], 0)
+
+
+@run_async
+async def test_key_line_shortens_descriptions_in_a_narrow_terminal(project: Project) -> None:
+    async with labeling(project, size=(60, 20)) as (app, pilot, screen):
+        line = str(screen.query_one(KeyBar).render())
+        assert line.startswith("1f fact 2s spec 3q quot 4o opin u undo ! unsu n note")
+        assert "unsure" not in line and "guide" not in line  # cut to four letters so that more keys fit
+    async with labeling(project, size=(120, 20)) as (app, pilot, screen):
+        line = str(screen.query_one(KeyBar).render())
+        assert "? guide" in line and "^q quit" in line
 
 
 # suggestions (annotate label --suggest) ------------------------------------------------------

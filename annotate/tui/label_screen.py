@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingsMap
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 
 from ..anchor import AnchorReport
 from ..errors import AnnotateError
@@ -24,6 +24,7 @@ from ..session import LabelSession, NeedsSegmentation
 from ..store import Document, Project
 from .dialogs import FindDialog, GuidelinesScreen, NoteDialog, SummaryDialog
 from .document_view import DocumentView
+from .keybar import KeyBar
 from .widgets import Badges, abbreviations, format_seconds
 
 IDLE_LIMIT = 60.0
@@ -141,7 +142,7 @@ class LabelScreen(Screen[None]):
                 yield Static(f"Opening {self.doc.id}…", id="loading-text")
                 yield ProgressBar(id="loading-progress", show_eta=False)
         yield Static(id="focus")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyBar()
 
     def _open_now(self) -> None:
         """Open at once when no segmentation is needed (the usual case): no worker, no waiting."""
@@ -160,7 +161,7 @@ class LabelScreen(Screen[None]):
         if self._open_error is not None:
             self.post_message(Opened(None, self._open_error))
         elif self.session is not None:
-            self._binding_state = (False, False)  # the footer was composed with the session open
+            self._binding_state = (False, False)  # the key line was drawn with the session open
             self._after_open()
         else:
             self.query_one("#focus").display = False
@@ -365,7 +366,7 @@ class LabelScreen(Screen[None]):
     # actions ---------------------------------------------------------------------------
 
     def _sync_bindings(self) -> None:
-        """Refresh the footer only when undo or redo became (un)available: a refresh re-renders it."""
+        """Refresh the key line only when undo or redo became (un)available."""
         state = (bool(self.session and self.session.undo_stack), bool(self.session and self.session.redo_stack))
         if state != self._binding_state:
             self._binding_state = state
