@@ -800,13 +800,24 @@ def count_sentences(path: str) -> int | None:
             sys.path.pop(0)
 
 
-def make_env(cols: int, rows: int, extra: list[str]) -> dict[str, str]:
+def make_env(cols: int, rows: int, extra: list[str], pycache: str | None = None) -> dict[str, str]:
+    """The children's environment; ``pycache``: a private bytecode cache both subjects write and read.
+
+    An installed package is byte-compiled (pip does it at install; an editable install
+    on first import). With PYTHONDONTWRITEBYTECODE=1 in the environment (CI images, this
+    sandbox) every start would compile annotate's modules from source again (~70 ms),
+    which is not what a user's start-up costs; the private cache, filled by the warm-up
+    runs, gives both subjects the installed state without writing into the repository.
+    """
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith("TEXTUAL") and k not in ("COLORTERM", "NO_COLOR", "TERM_PROGRAM")
     }
     env.update(TERM="xterm-256color", COLUMNS=str(cols), LINES=str(rows))
+    if pycache:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = pycache
     env["PYTHONPATH"] = os.pathsep.join([REPO] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     for item in extra:
         k, _, v = item.partition("=")
@@ -887,6 +898,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     ap.add_argument("--tagset", metavar="FILE", help="copy FILE to the project's schemas/claim-types.yaml")
     ap.add_argument("--env", action="append", default=[], help="extra KEY=VALUE for the children")
+    ap.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="run the children with the inherited bytecode settings (by default they share a private "
+        "bytecode cache in the project, filled by the warm-up runs, as an installed package has)",
+    )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", action="store_true", help="keep the temporary project")
     ap.add_argument("--show-screen", action="store_true", help="print each app's screen at the end of its key phase")
@@ -910,7 +927,9 @@ def main(argv: list[str] | None = None) -> int:
     ignores = [g for g in args.ignore_glob.split(",") if g]
     cfg = Cfg(
         root=root,
-        env=make_env(args.cols, args.rows, args.env),
+        env=make_env(
+            args.cols, args.rows, args.env, None if args.no_bytecode_cache else os.path.join(root, ".pycache")
+        ),
         cols=args.cols,
         rows=args.rows,
         quiet=args.quiet_ms / 1000,
@@ -984,6 +1003,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"big: {big_doc} ({args.big_sentences} sentences)"
             )
         print(f"bare: {' '.join(bare.argv)}")
+        pyc = cfg.env.get("PYTHONPYCACHEPREFIX")
+        if args.no_bytecode_cache:
+            print("bytecode: inherited environment (PYTHONDONTWRITEBYTECODE="
+                  f"{cfg.env.get('PYTHONDONTWRITEBYTECODE', '')!r})")
+        else:
+            print(f"bytecode: both subjects share the cache {pyc}, filled by the warm-up runs")
 
         # Warm-up runs (byte-compile, page cache) and the label-file snapshots for re-opens.
         log("warm-up: bare app")
