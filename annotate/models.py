@@ -233,6 +233,13 @@ class Tagset(BaseModel):
                 seen_keys[lab.key] = lab.name
         return self
 
+    @classmethod
+    def from_trusted(cls, data: dict[str, Any]) -> Tagset:
+        """Build from ``model_dump(mode="json")`` of a tagset this tool validated (the tagset cache)."""
+        fields = dict(data)
+        fields["labels"] = [TagLabel.model_construct(**lab) for lab in data["labels"]]
+        return cls.model_construct(**fields)
+
     @property
     def names(self) -> list[str]:
         """The label names in order."""

@@ -247,6 +247,64 @@ def test_bad_label_name_and_missing_definition_are_refused(tmp_path: Path) -> No
     assert "missing" in err.message
 
 
+def test_a_validated_tagset_is_read_back_from_the_cache_without_validation(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tagset_file(tmp_path, MINIMAL_TAGSET + "extra_key: kept\n")
+    cache = tmp_path / "cache"
+    first = load_tagset(path, cache_dir=cache)
+    assert len(list(cache.glob("tagset-*.json"))) == 1
+
+    def no_validation(*args: object, **kwargs: object) -> None:
+        raise AssertionError("validated again")
+
+    monkeypatch.setattr(Tagset, "model_validate", no_validation)
+    again = load_tagset(path, cache_dir=cache)
+    assert again == first
+    assert again.keymap() == first.keymap() and again.labels[2].color == "cyan"
+    assert again.model_extra == {"extra_key": "kept"}
+
+
+def test_an_edited_tagset_is_validated_again_and_replaces_its_cache_entry(tmp_path: Path) -> None:
+    path = tagset_file(tmp_path, MINIMAL_TAGSET)
+    cache = tmp_path / "cache"
+    load_tagset(path, cache_dir=cache)
+    path.write_text(MINIMAL_TAGSET.replace("key: q", "key: f"), encoding="utf-8")
+    with pytest.raises(AnnotateError, match="clashes"):
+        load_tagset(path, display="schemas/claim-types.yaml", cache_dir=cache)
+    path.write_text(MINIMAL_TAGSET.replace("color: cyan", "color: red"), encoding="utf-8")
+    assert load_tagset(path, cache_dir=cache).labels[2].color == "red"
+    assert len(list(cache.glob("tagset-*.json"))) == 1
+
+
+@pytest.mark.parametrize("damage", ["not json", '{"sha256": 1}', "[]", '{"sha256": "x", "annotate": "0", "data": {}}'])
+def test_a_damaged_or_foreign_cache_entry_means_validating_again(tmp_path: Path, damage: str) -> None:
+    path = tagset_file(tmp_path, MINIMAL_TAGSET)
+    cache = tmp_path / "cache"
+    expected = load_tagset(path, cache_dir=cache)
+    (entry,) = cache.glob("tagset-*.json")
+    entry.write_text(damage, encoding="utf-8")
+    assert load_tagset(path, cache_dir=cache) == expected
+    assert json.loads(entry.read_text(encoding="utf-8"))["data"]["name"] == expected.name  # rewritten
+
+
+def test_a_cache_from_another_annotate_version_is_not_used(tmp_path: Path) -> None:
+    path = tagset_file(tmp_path, MINIMAL_TAGSET)
+    cache = tmp_path / "cache"
+    load_tagset(path, cache_dir=cache)
+    (entry,) = cache.glob("tagset-*.json")
+    data = json.loads(entry.read_text(encoding="utf-8"))
+    data["annotate"], data["data"]["name"] = "0.0.0", "stale"
+    entry.write_text(json.dumps(data), encoding="utf-8")
+    assert load_tagset(path, cache_dir=cache).name != "stale"
+
+
+def test_an_unwritable_cache_folder_still_loads(tmp_path: Path) -> None:
+    path = tagset_file(tmp_path, MINIMAL_TAGSET)
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the folder would be", encoding="utf-8")
+    assert load_tagset(path, cache_dir=blocker).names == ["fact", "speculation", "quote", "opinion"]
+
+
 def test_more_than_nine_labels_are_allowed_but_only_nine_get_digits() -> None:
     labels = [{"name": f"l{i}", "definition": "d"} for i in range(12)]
     labels[11]["key"] = "z"
