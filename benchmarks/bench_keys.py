@@ -882,7 +882,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--watch-glob",
         action="append",
         default=None,
-        help="app files whose change counts as 'on disk' (repeatable; default labels/{doc}/*bench*)",
+        help="app files whose change counts as 'on disk' (repeatable; default labels/{doc}/.bench.journal: "
+        "a key's label goes there, fsynced, before the next key; the YAML file and its cache are written "
+        "when a document opens and after a pause, which must not stop the clocks)",
     )
     ap.add_argument("--bare-watch-glob", default="bare/*bench*")
     ap.add_argument(
@@ -923,7 +925,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     big_doc = "big-10k" if args.big_sentences == 10_000 else f"big-{args.big_sentences}"
     root = tempfile.mkdtemp(prefix="annotate-bench-")
-    watch = args.watch_glob or ["labels/{doc}/*bench*"]
+    watch = args.watch_glob or ["labels/{doc}/.bench.journal"]
     ignores = [g for g in args.ignore_glob.split(",") if g]
     cfg = Cfg(
         root=root,
