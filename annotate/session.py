@@ -184,6 +184,7 @@ class LabelSession:
         self._disk_stamp: tuple[int, int, int] | None = None
         self._writing = False  # a fold is replacing the file: until its new stamp is recorded, a change is ours
         self._source_stamp: tuple[int, int, int] | None = None
+        self._closing = threading.Event()  # close() was called: a follow_source() in a worker gives up
         self._lock = threading.RLock()  # change() on the UI thread vs fold() in a worker thread
         self._fold_lock = threading.RLock()  # one fold at a time, written in the order of their snapshots
 
@@ -472,8 +473,17 @@ class LabelSession:
         :meth:`open` does (YAML plus journal; labels that cannot be placed become orphans)
         and saved with the new ``source_sha256`` and spans. Undo history is dropped (it
         names sentences of the old text). Raises AnnotateError (a bad source, a failed
-        save) and then leaves the session and the file as they were.
+        save) and then leaves the session and the file as they were. Run in a worker
+        thread, it gives up with :class:`FollowCancelled` while segmenting when the
+        session is closed (the labels stay as they were, the next open re-anchors).
         """
+
+        def checked(done: int, total: int) -> None:
+            if self._closing.is_set():
+                raise FollowCancelled
+            if progress is not None:
+                progress(done, total)
+
         with self._fold_lock:
             stamp = _file_stamp(self.doc.path)
             source = self.project.read_source(self.doc)
@@ -483,7 +493,7 @@ class LabelSession:
             if self.dirty and not self.fold() and (self.status.pending or not self.changed_on_disk()):
                 raise AnnotateError(self.status.error or f"{self.where}: cannot save")
             labels, report = _load_anchored(self.project, self.doc, self.annotator, self.tagset, self.path,
-                                            self.where, source, progress)
+                                            self.where, source, checked)
             with self._lock:
                 old = (self.labels, self.source, self.report, self._disk_stamp)
                 self.labels, self.source, self.report = labels, source, report
@@ -513,7 +523,8 @@ class LabelSession:
             self.fold()
 
     def close(self) -> None:
-        """Fold the journal into the YAML file and release the lock."""
+        """Fold the journal into the YAML file and release the lock (a follow_source() in a worker gives up)."""
+        self._closing.set()
         try:
             if self.dirty:
                 self.fold()
@@ -577,12 +588,19 @@ def _load_anchored(project: Project, doc: Document, annotator: str, tagset: Tags
     return labels, report
 
 
+class FollowCancelled(Exception):
+    """The session was closed while :meth:`LabelSession.follow_source` was segmenting: nothing changed."""
+
+
 class NeedsSegmentation(Exception):
     """Opening would have to segment the source (new document or changed source): slow for big ones."""
 
 
 QUICK_SEGMENT_CHARS = 20_000
 """Sources up to this size are segmented at once even when the caller asked for a quick open."""
+
+PROGRESS_EVERY = 200
+"""Segmentation reports progress (and a worker notices it should give up) every this many sentences."""
 
 
 def _segment(text: str, progress: Callable[[int, int], None] | None | bool) -> list[tuple[int, int]]:
@@ -591,6 +609,6 @@ def _segment(text: str, progress: Callable[[int, int], None] | None | bool) -> l
     spans = []
     for span in iter_segment(text):
         spans.append(span)
-        if callable(progress) and len(spans) % 200 == 0:
+        if callable(progress) and len(spans) % PROGRESS_EVERY == 0:
             progress(span[1], len(text))
     return spans

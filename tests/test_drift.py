@@ -7,9 +7,13 @@ whitespace only: the same words) or is kept as an orphan, which the annotator se
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import threading
 import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -22,6 +26,7 @@ from snapshot_apps import wait_for_document
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
+from annotate import session as session_module
 from annotate.anchor import reanchor
 from annotate.cli import main
 from annotate.models import GOLD, LabelFile, Sentence
@@ -30,6 +35,7 @@ from annotate.store import Project, read_label_file, save_label_file
 from annotate.tui import label_screen
 from annotate.tui.app import AnnotateApp, make_app
 from annotate.tui.dialogs import OrphansDialog
+from annotate.tui.document_view import DocumentView
 from annotate.tui.label_screen import LabelScreen
 from annotate.tui.review_screen import ReviewScreen
 
@@ -255,6 +261,106 @@ async def test_source_edited_under_the_running_screen(project: Project) -> None:
     assert validate(project).exit_code == 0
 
 
+class Gate:
+    """Holds segmentation in the worker thread after its first sentence until opened."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.open = threading.Event()
+        self.entered = threading.Event()
+        real = session_module.iter_segment
+
+        def gated(text: str) -> Iterator[tuple[int, int]]:
+            for n, span in enumerate(real(text)):
+                if n == 1 and threading.current_thread() is not threading.main_thread():
+                    self.entered.set()
+                    assert self.open.wait(20), "the test never opened the gate"
+                yield span
+
+        monkeypatch.setattr(session_module, "iter_segment", gated)
+        monkeypatch.setattr(session_module, "PROGRESS_EVERY", 1)
+        monkeypatch.setattr(label_screen, "FOLLOW_AT_ONCE_BYTES", 0)  # the sample is followed as a big source is
+
+
+Following = tuple[AnnotateApp, Pilot[None], LabelScreen, Gate, list[Sentence], str]
+
+
+@asynccontextmanager
+async def following_in_a_worker(project: Project, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Following]:
+    """The screen with LABELS given, the source edited, and the worker following it held at the gate."""
+    gate = Gate(monkeypatch)
+    app = make_app(project, "alice", documents=[project.document(SEED_ID)], home=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await wait_for_document(pilot)
+        assert screen.session is not None
+        keys = {name: str(i + 1) for i, name in enumerate(project.tagset().names)}
+        await pilot.press(*(keys[name] for name in LABELS))
+        old = list(screen.session.sentences)
+        text = edit_source(project, old)
+        screen._watch_disk()
+        assert await asyncio.to_thread(gate.entered.wait, 10)
+        await pilot.pause()
+        yield app, pilot, screen, gate, old, text
+
+
+@run_async
+async def test_a_big_edited_source_is_followed_in_a_worker_while_keys_wait(project: Project,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    path = project.label_path(SEED_ID, "alice")
+    async with following_in_a_worker(project, monkeypatch) as (app, pilot, screen, gate, old, text):
+        session = screen.session
+        assert session is not None
+        # the screen is not frozen: it says what is going on, and keys wait instead of editing the old text
+        assert "re-anchoring" in bar(screen) and "keys wait" in bar(screen)
+        journal = journal_path(path).read_bytes() if journal_path(path).exists() else b""
+        cursor = screen.cursor
+        await pilot.press("1", "j", "backspace", "!")
+        assert screen.cursor == cursor
+        assert (journal_path(path).read_bytes() if journal_path(path).exists() else b"") == journal
+        assert await pilot.click(DocumentView, offset=(30, 2))
+        assert screen.cursor == cursor
+        screen._watch_disk()  # the timer looking again does not start a second follow
+        assert "8/25" in bar(screen)  # the labels shown are the ones before the edit
+        gate.open.set()
+        deadline = time.monotonic() + 15
+        while screen._following is not None and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        assert screen._following is None and "re-anchoring" not in bar(screen)
+        before = [(s.text, lab) for s, lab in zip(old, LABELS, strict=False)]
+        assert session.source.text == text
+        check_no_label_lost(session.labels, before, text)
+        check_file(project, text, before, orphans=2)
+        assert session.sentences[screen.cursor].text == old[8].text  # the same sentence, further down
+        assert len(screen.view.texts) == len(session.sentences)  # type: ignore[union-attr]
+        assert any("re-anchored" in m for m in messages(app))
+        here = screen.cursor
+        await pilot.press("1")  # keys work again, on the new text
+        assert load_current(path).sentences[here].label == "fact"
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert validate(project).exit_code == 0
+
+
+@run_async
+async def test_quitting_while_a_big_source_is_followed_gives_up_and_keeps_every_label(
+        project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = project.label_path(SEED_ID, "alice")
+    async with following_in_a_worker(project, monkeypatch) as (app, pilot, screen, gate, old, text):
+        threading.Timer(0.3, gate.open.set).start()  # quitting blocks the loop until the worker gives up
+        started = time.monotonic()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert time.monotonic() - started < 10
+    labels = read_label_file(path)[0]  # saved on the way out, on the old text: nothing was half done
+    assert labels.source_sha256 != hashlib.sha256(text.encode()).hexdigest()
+    assert [s.label for s in labels.sentences[:8]] == LABELS
+    assert not journal_path(path).exists()
+    reopened = LabelSession.open(project, project.document(SEED_ID), "alice", project.tagset())
+    try:  # the next open re-anchors, as after any edit between sessions
+        check_no_label_lost(reopened.labels, list(zip([s.text for s in old], LABELS, strict=False)), text)
+    finally:
+        reopened.close()
+
+
 @run_async
 async def test_a_label_file_from_before_the_edit_pulled_later_is_re_anchored(project: Project) -> None:
     """git brings the edited source first and, a poll later, this annotator's file from another machine."""
@@ -455,7 +561,11 @@ BOB = ["fact", "fact", "quote", "opinion", "opinion", "speculation", "quote", "f
 
 
 @run_async
-async def test_review_screen_follows_an_edited_source(project: Project) -> None:
+@pytest.mark.parametrize("in_a_worker", [False, True], ids=["at-once", "big-source-worker"])
+async def test_review_screen_follows_an_edited_source(project: Project, monkeypatch: pytest.MonkeyPatch,
+                                                      in_a_worker: bool) -> None:
+    if in_a_worker:
+        monkeypatch.setattr(label_screen, "FOLLOW_AT_ONCE_BYTES", 0)
     label_as(project, "alice", LABELS)
     label_as(project, "bob", BOB)
     app = make_app(project, "carl", documents=[project.document(SEED_ID)], home=False, review=[])
@@ -472,6 +582,9 @@ async def test_review_screen_follows_an_edited_source(project: Project) -> None:
         text = edit_source(project, old)
         screen._watch_disk()
         await pilot.pause()
+        deadline = time.monotonic() + 15
+        while screen._following is not None and time.monotonic() < deadline:
+            await pilot.pause(0.05)
         assert screen.session.source.text == text
         n = len(screen.session.sentences)
         assert len(screen.rows) == n and len(screen.view.texts) == n

@@ -19,8 +19,8 @@ from textual.widgets import ProgressBar, Static
 
 from ..anchor import AnchorReport
 from ..errors import AnnotateError
-from ..models import Sentence, Tagset
-from ..session import LabelSession, NeedsSegmentation
+from ..models import LabelFile, Sentence, Tagset
+from ..session import FollowCancelled, LabelSession, NeedsSegmentation
 from ..store import Document, Project
 from .dialogs import FindDialog, GuidelinesScreen, NoteDialog, SummaryDialog
 from .document_view import DocumentView
@@ -35,6 +35,9 @@ FOLD_DELAY = 2.0
 
 WATCH_INTERVAL = 2.0
 """How often the screen looks for the label file being replaced on disk (git pull) or the source being edited."""
+
+FOLLOW_AT_ONCE_BYTES = 20_000
+"""An edited source up to this size is followed at once; a bigger one in a worker, with progress in the bar."""
 
 
 def paragraph_break(between: str) -> bool:
@@ -71,6 +74,23 @@ class OpenProgress(Message):
 
     done: int
     total: int
+
+
+@dataclass
+class FollowProgress(Message):
+    """Segmentation progress of an edited source being followed in a worker."""
+
+    done: int
+    total: int
+
+
+@dataclass
+class SourceFollowed(Message):
+    """The worker following an edited source finished: the report, an error, or it gave up (screen closing)."""
+
+    report: AnchorReport | None
+    error: str | None = None
+    cancelled: bool = False
 
 
 @dataclass
@@ -128,6 +148,8 @@ class LabelScreen(Screen[None]):
         self._summary_shown = False
         self._last_find = ""
         self._source_error: str | None = None
+        self._following: tuple[LabelFile, Sentence, int] | None = None  # shown labels, cursor sentence and index
+        self._follow_progress: tuple[int, int] | None = None
         self._bindings = BindingsMap.merge([label_bindings(tagset), self._bindings])
 
     # layout ---------------------------------------------------------------------------
@@ -241,10 +263,19 @@ class LabelScreen(Screen[None]):
         self._sync_bindings()
         self.set_interval(WATCH_INTERVAL, self._watch_disk)
 
+    @property
+    def shown_sentences(self) -> list[Sentence]:
+        """The sentences on screen: the session's, or while an edited source is followed in a worker, the
+        ones from before (the worker swaps the session's labels; the view shows the new ones when it is done)."""
+        if self._following is not None:
+            return self._following[0].sentences
+        assert self.session is not None
+        return self.session.sentences
+
     def _gutter(self, index: int, current: bool) -> list[Segment]:
         """The gutter of a sentence: cursor, number, label badge, flags."""
         assert self.badges is not None and self.session is not None
-        return self.badges.gutter(index, current, self.session.sentences[index])
+        return self.badges.gutter(index, current, self.shown_sentences[index])
 
     def _gutter_width(self) -> int:
         assert self.badges is not None
@@ -267,13 +298,18 @@ class LabelScreen(Screen[None]):
         bar = Text(no_wrap=True, overflow="ellipsis")
         if self.session and self.session.status.error:
             bar.append(f" ⚠ {self.session.status.error} ", "bold white on red")
+        if self._following is not None:
+            done, total = self._follow_progress or (0, 0)
+            share = f" {100 * done // total}%" if total else ""
+            bar.append(f" ⟳ the source changed: re-anchoring{share}; keys wait ", "bold black on yellow")
         bar.append(f" {self.doc.id} ", "bold reverse")
         bar.append(f" {self.annotator}")
         if self.session and self.badges:
-            total = len(self.session.sentences)
+            shown = self.shown_sentences
+            total = len(shown)
             counts = dict.fromkeys(self.tagset.names, 0)
             unsure = 0
-            for sentence in self.session.sentences:  # one pass: a few ms even at 10,000 sentences
+            for sentence in shown:  # one pass: a few ms even at 10,000 sentences
                 if sentence.label is not None:
                     counts[sentence.label] = counts.get(sentence.label, 0) + 1
                 if sentence.unsure:
@@ -285,17 +321,18 @@ class LabelScreen(Screen[None]):
                 bar.append(f"{self.badges.short.get(name, name)} {n}", self.badges.styles.get(name, ""))
             if unsure:
                 bar.append(f"  ?{unsure}", "bold yellow")
-            if self.session.labels.orphans:
-                bar.append(f"  {len(self.session.labels.orphans)} orphans (O)", "bold magenta")
+            orphans = (self._following[0] if self._following else self.session.labels).orphans
+            if orphans:
+                bar.append(f"  {len(orphans)} orphans (O)", "bold magenta")
         self.query_one("#bar", Static).update(bar, layout=False)  # fixed size (app.tcss): no layout pass per key
 
     def _render_focus(self) -> None:
         if not self.session or not self.badges:
             return
         i = self.cursor
-        s = self.session.sentences[i]
+        s = self.shown_sentences[i]
         head = Text()
-        head.append(f"Sentence {i + 1} of {len(self.session.sentences)}  ")
+        head.append(f"Sentence {i + 1} of {len(self.shown_sentences)}  ")
         head.append_text(self.badges.label_text(s.label))
         if s.unsure:
             head.append("  unsure", "bold yellow")
@@ -339,7 +376,7 @@ class LabelScreen(Screen[None]):
         spent, self._time_on_current = self._time_on_current, 0.0
         if spent < 0.05 or self.session is None:
             return {}
-        current = self.session.sentences[self.cursor].seconds or 0.0
+        current = self.shown_sentences[self.cursor].seconds or 0.0
         return {"seconds": round(current + spent, 1)}
 
     def pause_clock(self) -> None:
@@ -352,7 +389,7 @@ class LabelScreen(Screen[None]):
         self._last_tick = time.monotonic()
 
     def _goto(self, index: int) -> None:
-        if self.view is None or self.session is None:
+        if self.view is None or self.session is None or self._following is not None:
             return
         index = max(0, min(index, len(self.session.sentences) - 1))
         if index != self.cursor:
@@ -376,7 +413,7 @@ class LabelScreen(Screen[None]):
         """Nothing edits or moves until the document is open."""
         if action in ("back", "guidelines"):
             return True
-        if self.session is None:
+        if self.session is None or self._following is not None:
             return False
         if action == "orphans":
             return bool(self.session.labels.orphans)
@@ -409,7 +446,7 @@ class LabelScreen(Screen[None]):
             except AnnotateError as exc:
                 self.app.notify(f"Suggestions file not used: {exc}", severity="warning")
                 self._suggestions = {}
-        s = self.session.sentences[index]
+        s = self.shown_sentences[index]
         found = self._suggestions.get(s.span)
         if found is not None:
             return found
@@ -420,7 +457,7 @@ class LabelScreen(Screen[None]):
                 self.app.notify(f"No suggestions: {exc}", severity="error")
                 self.suggest = False
                 return None
-        sents = self.session.sentences
+        sents = self.shown_sentences
         before = sents[index - 1].text if index > 0 else None
         after = sents[index + 1].text if index + 1 < len(sents) else None
         found = self._rules.suggest(s.text, before, after)
@@ -650,6 +687,8 @@ class LabelScreen(Screen[None]):
 
     def _watch_disk(self) -> None:
         """Re-anchor when the source was edited; reload when the label file was replaced under us (git pull)."""
+        if self._following is not None:
+            return  # the worker following the source has the session
         if self.session is not None and self.app.screen is not self:
             return  # a dialog is open: its answer names a sentence of the text shown when it opened
         if self.session is not None and self.session.source_changed():
@@ -680,14 +719,70 @@ class LabelScreen(Screen[None]):
         if spent:
             session.change(old_index, undoable=False, also=spent)
         try:
+            big = self.doc.path.stat().st_size > FOLLOW_AT_ONCE_BYTES
+        except OSError:
+            big = False  # gone: follow_source() says so at once
+        if big:  # segmenting takes seconds: a worker does it while the screen shows progress
+            self._following = (session.labels, old, old_index)
+            self._follow_progress = None
+            self.refresh_bindings()
+            self._render_bar()
+            self.follow_worker()
+            return
+        try:
             report = session.follow_source()
         except AnnotateError as exc:
-            message = f"The source changed, but the labels cannot follow it yet: {exc}"
-            if message != self._source_error:  # said once, not at every look
-                self._source_error = message
-                self.app.notify(message, severity="error", timeout=10)
-            self._render_bar()
+            self._follow_failed(str(exc))
             return
+        self._followed(report, old, old_index)
+
+    @work(thread=True, exclusive=True, group="follow")
+    def follow_worker(self) -> None:
+        """Re-anchor on the edited source in a thread; ends by posting SourceFollowed."""
+        assert self.session is not None
+        try:
+            report = self.session.follow_source(lambda done, total: self.post_message(FollowProgress(done, total)))
+        except FollowCancelled:
+            self.post_message(SourceFollowed(None, cancelled=True))
+        except AnnotateError as exc:
+            self.post_message(SourceFollowed(None, str(exc)))
+        else:
+            self.post_message(SourceFollowed(report))
+
+    @on(FollowProgress)
+    def _follow_progressed(self, event: FollowProgress) -> None:
+        self._follow_progress = (event.done, event.total)
+        self._render_bar()
+
+    @on(SourceFollowed)
+    def _follow_done(self, event: SourceFollowed) -> None:
+        if self._following is None:
+            return
+        _shown, old, old_index = self._following
+        self._following = self._follow_progress = None
+        self.refresh_bindings()
+        if event.cancelled or self.session is None:
+            return
+        if event.error is not None:
+            self._follow_failed(event.error)
+            if self.view is not None:
+                self.view._row_cache.clear()
+                self.view.refresh()
+            self._render_focus()
+            return
+        self._followed(event.report, old, old_index)
+
+    def _follow_failed(self, error: str) -> None:
+        message = f"The source changed, but the labels cannot follow it yet: {error}"
+        if message != self._source_error:  # said once, not at every look
+            self._source_error = message
+            self.app.notify(message, severity="error", timeout=10)
+        self._render_bar()
+
+    def _followed(self, report: AnchorReport | None, old: Sentence, old_index: int) -> None:
+        """The session holds the re-anchored labels: show the new sentences, say what happened."""
+        assert self.session is not None
+        session = self.session
         self._source_error = None
         if report is None:
             return
@@ -738,7 +833,7 @@ class LabelScreen(Screen[None]):
         if self.session is None:
             return
         spent = self._take_time()
-        if spent:
+        if spent and self._following is None:  # while following, the cursor names a sentence of the old text
             self.session.change(self.cursor, undoable=False, also=spent)
         self.session.close()
         self.app.sessions.discard(self.session)  # type: ignore[attr-defined]

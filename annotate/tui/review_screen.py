@@ -131,7 +131,7 @@ class ReviewScreen(LabelScreen):
         assert self.badges is not None and self.session is not None
         b = self.badges
         row = self.rows[index]
-        gold = self.session.sentences[index]
+        gold = self.shown_sentences[index]
         segs = [Segment("▶" if current else " ", Style(bold=True, color="bright_yellow")),
                 Segment(f"{index + 1:>{b.num_width}} ", Style(dim=not current))]
         mark, style = STATE_MARKS.get(row.state, (" ", Style()))
@@ -154,10 +154,10 @@ class ReviewScreen(LabelScreen):
         if not self.session or not self.badges or not self.rows:
             return
         i = self.cursor
-        s = self.session.sentences[i]
+        s = self.shown_sentences[i]
         row = self.rows[i]
         out = Text()
-        out.append(f"Sentence {i + 1} of {len(self.session.sentences)}  ")
+        out.append(f"Sentence {i + 1} of {len(self.shown_sentences)}  ")
         mark, style = STATE_MARKS.get(row.state, ("", Style()))
         out.append(f"{mark} {row.state}", style)
         suggestion = row.suggestion
@@ -203,7 +203,7 @@ class ReviewScreen(LabelScreen):
                 text.append(f"{k.value:.3f}" if k.value is not None else "n/a", "bold")
                 text.append(f" (n={k.units})")
         need = [i for i, r in enumerate(self.rows) if r.needs_review]
-        decided = sum(1 for i in need if self.session.sentences[i].label is not None)
+        decided = sum(1 for i in need if self.shown_sentences[i].label is not None)
         text.append(f" · to review {len(need)}, decided {decided}")
         if self.only_disagreements:
             text.append(" · disagreements only", "bold yellow")
@@ -325,6 +325,8 @@ class ReviewScreen(LabelScreen):
     def _watch_disk(self) -> None:
         """Follow the annotators' files (a git pull), our own gold file and the source."""
         super()._watch_disk()
+        if self._following is not None:
+            return  # the annotators' files are compared against the new text once it is followed
         if self.session is None or self._stamps() == self._annotator_stamps:
             return
         try:
