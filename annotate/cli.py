@@ -194,19 +194,22 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.option("--scheme", default=None, help="Tagset name (schemas/<name>.yaml) or a tagset file.")
 @click.option("--suggest", is_flag=True,
               help="Show a suggested label for each sentence (Enter accepts). Default: blind, nothing shown.")
+@click.option("--order", type=click.Choice(["document", "uncertain"]), default="document", show_default=True,
+              help="Which unlabeled sentence comes next: in reading order, or the ones the suggester is least "
+                   "sure of first (its suggestions stay hidden unless --suggest).")
 @root_option
 @click.pass_context
 @user_errors
 def label(ctx: click.Context, docs: tuple[str, ...], annotator_opt: str | None, scheme: str | None,
-          suggest: bool) -> None:
+          suggest: bool, order: str) -> None:
     """Open the labeling screen on documents (doc ids or paths under seeds/)."""
     with collector_paused():
-        code = _label(ctx, docs, annotator_opt, scheme, suggest)
+        code = _label(ctx, docs, annotator_opt, scheme, suggest, order)
     sys.exit(code)
 
 
 def _label(ctx: click.Context, docs: tuple[str, ...], annotator_opt: str | None, scheme: str | None,
-           suggest: bool) -> int:
+           suggest: bool, order: str) -> int:
     """The body of ``annotate label``; returns the exit code."""
     from .models import GOLD
     from .segment import cancel_prefetch, prefetch
@@ -232,7 +235,7 @@ def _label(ctx: click.Context, docs: tuple[str, ...], annotator_opt: str | None,
         from .tui.app import run_app
 
         code = run_app(project, annotator=name, documents=documents, scheme=scheme, home=not documents,
-                       tagset=tagset, lock=lock, suggest=suggest)
+                       tagset=tagset, lock=lock, suggest=suggest, order=order)
     finally:
         cancel_prefetch()  # not picked up (an error, or the screen never opened the document)
     return code

@@ -810,18 +810,107 @@ async def test_suggest_uses_the_documents_suggestions_file(project: Project) -> 
     assert [s.suggested for s in yaml_only(project).sentences[:2]] == [OPINION, OPINION]
 
 
-def test_label_suggest_flag_reaches_the_screen(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+# order (annotate label --order uncertain) -------------------------------------------------------------
+
+
+def scored_suggestions(project: Project) -> list[float]:
+    """A suggestions file whose scores put the sentences in a known, scrambled order; returns the scores."""
+    from annotate.suggest import Suggestion, document_spans, write_suggestions
+
+    spans = document_spans(project, DOC)[0]
+    scores = [((i * 7) % len(spans)) / len(spans) for i in range(len(spans))]
+    write_suggestions(project, DOC, [(s, e, Suggestion(OPINION, score, "test cue", "test 1"))
+                                     for (s, e), score in zip(spans, scores, strict=True)],
+                      SimpleNamespace(agent="test 1", scheme="claim-types"))
+    return scores
+
+
+@run_async
+async def test_order_uncertain_visits_the_least_sure_sentences_first_without_showing_suggestions(
+        project: Project) -> None:
+    scores = scored_suggestions(project)
+    order = sorted(range(len(scores)), key=lambda i: (scores[i], i))
+    app = make_app(project, "alice", documents=[project.document(DOC)], home=False, order="uncertain")
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await wait_for_document(pilot)
+        assert screen.cursor == order[0] and "least sure first" in text_of(screen, "#bar")
+        assert "suggestion" not in text_of(screen, "#focus")  # blind: the order uses them, the screen does not
+        await pilot.press("1", "2")
+        assert screen.cursor == order[2]
+        assert [opened(screen).sentences[i].label for i in order[:2]] == [FACT, SPEC]
+        assert labels(on_disk(project))[order[0]] == FACT
+        await pilot.press("j")  # moving is still in reading order
+        assert screen.cursor == order[2] + 1
+        await pilot.press("g")  # g: the next unlabeled one in the order after this sentence
+        rank = order.index(order[2] + 1)
+        assert screen.cursor == next(i for i in order[rank + 1:] + order[:rank] if i not in order[:2])
+        await quit_app(pilot)
+    app = make_app(project, "alice", documents=[project.document(DOC)], home=False, order="uncertain")
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await wait_for_document(pilot)
+        assert screen.cursor == order[2]  # resumes at the least sure sentence not yet labeled
+        await quit_app(pilot)
+
+
+@run_async
+async def test_order_uncertain_uses_the_cue_rules_without_a_suggestions_file(project: Project) -> None:
+    from annotate.suggest import RulesSuggester
+
+    app = make_app(project, "alice", documents=[project.document(DOC)], home=False, order="uncertain")
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await wait_for_document(pilot)
+        texts = [s.text for s in opened(screen).sentences]
+        rules = RulesSuggester(screen.tagset)
+        scores = [rules.suggest(t, texts[i - 1] if i else None, texts[i + 1] if i + 1 < len(texts) else None).score
+                  for i, t in enumerate(texts)]
+        order = sorted(range(len(texts)), key=lambda i: (scores[i], i))
+        assert screen.cursor == order[0]
+        await pilot.press("3")
+        assert screen.cursor == order[1]
+        await quit_app(pilot)
+
+
+@run_async
+async def test_order_uncertain_without_a_suggester_goes_in_reading_order(project: Project,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from annotate import suggest
+    from annotate.errors import AnnotateError
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise AnnotateError("the tagset's suggest: section is broken")
+
+    monkeypatch.setattr(suggest, "RulesSuggester", broken)
+    app = make_app(project, "alice", documents=[project.document(DOC)], home=False, order="uncertain")
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await wait_for_document(pilot)
+        assert screen.cursor == 0
+        await pilot.press("1")
+        expect(project, screen, [FACT], 1)
+        assert any("reading order" in n.message for n in app._notifications)
+        await quit_app(pilot)
+
+
+def test_label_suggest_and_order_flags_reach_the_screen(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: dict[str, object] = {}
 
     def fake_run_app(*args: object, **kwargs: object) -> int:
         seen.update(kwargs)
+        lock = kwargs["lock"]
+        assert isinstance(lock, LabelLock)
+        lock.release()  # the screen's session would have taken it over and released it on quitting
         return 0
 
     monkeypatch.setattr("annotate.tui.app.run_app", fake_run_app)
     result = CliRunner().invoke(main, ["--root", str(project.root), "label", DOC, "--annotator", "alice",
                                        "--suggest"])
     assert result.exit_code == 0, result.output
-    assert seen.get("suggest") is True
+    assert seen.get("suggest") is True and seen.get("order") == "document"
+    result = CliRunner().invoke(main, ["--root", str(project.root), "label", DOC, "--annotator", "alice",
+                                       "--order", "uncertain"])
+    assert result.exit_code == 0, result.output
+    assert seen.get("suggest") is False and seen.get("order") == "uncertain"
+    result = CliRunner().invoke(main, ["--root", str(project.root), "label", DOC, "--order", "random"])
+    assert result.exit_code == 2 and "'random' is not one of" in result.output
 
 
 @run_async

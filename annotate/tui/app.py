@@ -61,9 +61,10 @@ class AnnotateApp(App[None]):
     def __init__(self, project: Project, annotator: str, tagset: Tagset,
                  documents: list[Document] | None = None, home: bool = True,
                  lock: LabelLock | None = None, review: list[str] | None = None,
-                 suggest: bool = False) -> None:
+                 suggest: bool = False, order: str = "document") -> None:
         super().__init__()
         self.suggest = suggest
+        self.order = order
         self.project = project
         self.annotator = annotator
         self.tagset = tagset
@@ -94,7 +95,7 @@ class AnnotateApp(App[None]):
 
         first, *rest = self.documents
         return LabelScreen(self.project, first, self.annotator, self.tagset, queue=rest, lock=self.first_lock,
-                           suggest=self.suggest)
+                           suggest=self.suggest, order=self.order)
 
     def on_ready(self) -> None:
         """The first frame is up: start-up's objects are frozen out of the collector's reach, which goes on.
@@ -117,7 +118,7 @@ class AnnotateApp(App[None]):
         from .label_screen import LabelScreen
 
         screen = LabelScreen(self.project, doc, self.annotator, self.tagset, queue=queue, lock=lock,
-                             suggest=self.suggest)
+                             suggest=self.suggest, order=self.order)
         if isinstance(self.screen, LabelScreen):
             self.switch_screen(screen)
         else:
@@ -165,21 +166,23 @@ class AnnotateApp(App[None]):
 def make_app(project: Project, annotator: str, tagset: Tagset | None = None,
              documents: list[Document] | None = None, home: bool = True,
              lock: LabelLock | None = None, review: list[str] | None = None,
-             suggest: bool = False) -> AnnotateApp:
+             suggest: bool = False, order: str = "document") -> AnnotateApp:
     """Build the app (the CLI and the tests both use this).
 
     ``review`` (a list of annotators, empty for all) opens the review screen on the
-    first document with ``annotator`` as the reviewer.
+    first document with ``annotator`` as the reviewer. ``order``: "document", or
+    "uncertain" (the labeling screen visits the sentences the suggester is least sure of first).
     """
-    return AnnotateApp(project, annotator, tagset or project.tagset(), documents, home, lock, review, suggest)
+    return AnnotateApp(project, annotator, tagset or project.tagset(), documents, home, lock, review, suggest,
+                       order)
 
 
 def run_app(project: Project, annotator: str, documents: list[Document] | None, scheme: str | None,
             home: bool, tagset: Tagset | None = None, lock: LabelLock | None = None,
-            review: list[str] | None = None, suggest: bool = False) -> int:
+            review: list[str] | None = None, suggest: bool = False, order: str = "document") -> int:
     """Run the app in the terminal until the user quits; returns the exit code."""
     tagset = tagset or (project.tagset(scheme) if scheme else project.tagset())
-    app = make_app(project, annotator, tagset, documents, home, lock, review, suggest)
+    app = make_app(project, annotator, tagset, documents, home, lock, review, suggest, order)
     try:
         app.run()
     finally:

@@ -125,9 +125,12 @@ class LabelScreen(Screen[None]):
 
     def __init__(self, project: Project, doc: Document, annotator: str, tagset: Tagset,
                  queue: list[Document] | None = None, lock: object | None = None,
-                 suggest: bool = False) -> None:
+                 suggest: bool = False, order: str = "document") -> None:
         super().__init__()
         self.suggest = suggest
+        self.order = order
+        self._order: list[int] | None = None  # with order "uncertain": sentence indices, least sure first
+        self._rank: list[int] = []  # position of each sentence in _order
         self._suggestions: dict[tuple[int, int], Any] | None = None
         self._rules: Any = None
         self.project = project
@@ -284,7 +287,7 @@ class LabelScreen(Screen[None]):
     def _start_index(self) -> int:
         """Where the screen opens: the first unlabeled sentence."""
         assert self.session is not None
-        start = self.session.first_unlabeled()
+        start = self._next_unlabeled()
         return start if start is not None else 0
 
     # state → display ------------------------------------------------------------------
@@ -304,6 +307,8 @@ class LabelScreen(Screen[None]):
             bar.append(f" ⟳ the source changed: re-anchoring{share}; keys wait ", "bold black on yellow")
         bar.append(f" {self.doc.id} ", "bold reverse")
         bar.append(f" {self.annotator}")
+        if self.order == "uncertain":
+            bar.append(" · least sure first", "italic")
         if self.session and self.badges:
             shown = self.shown_sentences
             total = len(shown)
@@ -435,6 +440,10 @@ class LabelScreen(Screen[None]):
         """The suggestion shown for a sentence (from labels/<doc>/_suggestions.yaml, else the cue rules)."""
         if not self.suggest or self.session is None:
             return None
+        return self._suggestion_for(index)
+
+    def _suggestion_for(self, index: int) -> Any:
+        """A sentence's suggestion, shown or not (the uncertain order uses it blind)."""
         from ..suggest import RulesSuggester, load_suggestions
 
         if self._suggestions is None:
@@ -456,13 +465,53 @@ class LabelScreen(Screen[None]):
             except AnnotateError as exc:  # the tagset's suggest: sections cannot be used
                 self.app.notify(f"No suggestions: {exc}", severity="error")
                 self.suggest = False
+                self._rules = False
                 return None
+        if self._rules is False:
+            return None
         sents = self.shown_sentences
         before = sents[index - 1].text if index > 0 else None
         after = sents[index + 1].text if index + 1 < len(sents) else None
         found = self._rules.suggest(s.text, before, after)
         self._suggestions[s.span] = found
         return found
+
+    # order (annotate label --order uncertain) -------------------------------------------
+
+    def _next_unlabeled(self, after: int | None = None) -> int | None:
+        """The next unlabeled sentence after ``after`` (wrapping): in document order, or least sure first."""
+        assert self.session is not None
+        order = self._visit_order()
+        if order is None:
+            return self.session.first_unlabeled(-1 if after is None else after)
+        sents = self.session.sentences
+        start = 0 if after is None else self._rank[after] + 1
+        n = len(order)
+        for k in range(n):
+            i = order[(start + k) % n]
+            if sents[i].label is None:
+                return i
+        return None
+
+    def _visit_order(self) -> list[int] | None:
+        """With order "uncertain": the sentences by the suggester's score, lowest first (ties in reading order)."""
+        if self.order != "uncertain" or self.session is None:
+            return None
+        if self._order is None or len(self._order) != len(self.session.sentences):
+            scores = []
+            for i in range(len(self.session.sentences)):
+                found = self._suggestion_for(i)
+                if found is None:  # no suggester to ask: reading order, said once
+                    self.app.notify("--order uncertain: no suggestions to order by; going in reading order",
+                                    severity="warning")
+                    self.order = "document"
+                    return None
+                scores.append(found.score)
+            self._order = sorted(range(len(scores)), key=lambda i: (scores[i], i))
+            self._rank = [0] * len(scores)
+            for pos, i in enumerate(self._order):
+                self._rank[i] = pos
+        return self._order
 
     def action_accept(self) -> None:
         """Accept the suggestion shown for the current sentence."""
@@ -484,7 +533,7 @@ class LabelScreen(Screen[None]):
             also["suggested"] = shown.label  # the annotator saw this suggestion (for the bias report)
         self.session.change(i, also=also, label=name)
         self._changed(i)
-        nxt = self.session.first_unlabeled(after=i)
+        nxt = self._next_unlabeled(after=i)
         if nxt is None:
             self._goto(min(i + 1, len(self.session.sentences) - 1))
             if not self._summary_shown:
@@ -569,7 +618,7 @@ class LabelScreen(Screen[None]):
     def action_next_unlabeled(self) -> None:
         """Go to the next unlabeled sentence."""
         assert self.session is not None
-        nxt = self.session.first_unlabeled(after=self.cursor)
+        nxt = self._next_unlabeled(after=self.cursor)
         if nxt is None:
             self.app.notify("Every sentence is labeled.")
         else:
@@ -650,8 +699,8 @@ class LabelScreen(Screen[None]):
             self._leave()
             if self.queue:
                 following = self.queue[0]
-                self.app.switch_screen(LabelScreen(self.project, following, self.annotator,
-                                                   self.tagset, queue=self.queue[1:], suggest=self.suggest))
+                self.app.switch_screen(LabelScreen(self.project, following, self.annotator, self.tagset,
+                                                   queue=self.queue[1:], suggest=self.suggest, order=self.order))
             else:
                 self.action_back()
 
@@ -787,6 +836,7 @@ class LabelScreen(Screen[None]):
         if report is None:
             return
         self._suggestions = None  # keyed by the old spans
+        self._order = None
         self.badges = Badges(self.tagset, len(session.sentences))
         self._source_followed()
         self._refill_view(self._same_sentence(old, old_index, report))
