@@ -95,7 +95,7 @@ from .agreement import krippendorff_alpha
 from .errors import AnnotateError
 from .models import ANNOTATOR_PATTERN, FORMAT_VERSION, GOLD, LabelFile, Tagset, is_valid_annotator
 from .session import cache_path, journal_path, load_current
-from .store import Project, check_against, parse_label_file
+from .store import Project, check_against, parse_label_file, read_file
 from .yamlio import MAX_DEPTH, SafeLoader
 
 FORMATS = ("jsonl", "csv", "parquet", "spacy")
@@ -436,12 +436,7 @@ def read_label_data(path: Path, where: str) -> dict[str, Any]:
     """
     if journal_path(path).exists():
         return load_current(path, where).to_data()
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise AnnotateError("label file not found", where) from None
-    except OSError as exc:
-        raise AnnotateError(f"cannot read label file: {exc.strerror}", where) from None
+    raw = read_file(path, "label file", where)
     data: Any = None
     cpath = cache_path(path)
     if cpath.exists():

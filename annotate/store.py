@@ -112,12 +112,7 @@ class Project:
 
     def read_source(self, doc: Document) -> Source:
         """The document's text; missing, empty, binary or non-UTF-8 sources are clear errors."""
-        try:
-            raw = doc.path.read_bytes()
-        except FileNotFoundError:
-            raise AnnotateError("source file is missing", self.display(doc.path)) from None
-        except OSError as exc:
-            raise AnnotateError(f"cannot read source: {exc.strerror}", self.display(doc.path)) from None
+        raw = read_file(doc.path, "source", self.display(doc.path), missing="source file is missing")
         return Source(decode_source(raw, self.display(doc.path)), hashlib.sha256(raw).hexdigest())
 
     def display(self, path: Path) -> str:
@@ -161,6 +156,16 @@ class Project:
             if not path.is_file() and ref == DEFAULT_SCHEME:
                 path = Path(__file__).parent / "data" / f"{DEFAULT_SCHEME}.yaml"
         return load_tagset(path, display=self.display(path), cache_dir=self.root / CACHE_DIR)
+
+
+def read_file(path: Path, what: str, where: str, missing: str | None = None) -> bytes:
+    """The bytes of a file; missing or unreadable is an error naming it (``what``: "source", "label file"...)."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise AnnotateError(missing or f"{what} not found", where) from None
+    except OSError as exc:
+        raise AnnotateError(f"cannot read {what}: {exc.strerror}", where) from None
 
 
 def decode_source(raw: bytes, where: str) -> str:
@@ -221,12 +226,7 @@ def load_tagset(path: Path, display: str | None = None, cache_dir: Path | None =
     the labeling screen. The cache is best effort: unreadable means validate.
     """
     where = display or str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise AnnotateError("tagset file not found", where) from None
-    except OSError as exc:
-        raise AnnotateError(f"cannot read tagset: {exc.strerror}", where) from None
+    raw = read_file(path, "tagset", where, missing="tagset file not found")
     digest = hashlib.sha256(raw).hexdigest()
     cached = _tagset_cache_path(cache_dir, path) if cache_dir else None
     if cached is not None:
@@ -336,12 +336,7 @@ def check_against(labels: LabelFile, where: str, tagset: Tagset | None, text: st
 def read_label_file(path: Path, where: str | None = None) -> tuple[LabelFile, str]:
     """Read and parse a label file (structure only); also returns its raw text for line lookups."""
     where = where or str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise AnnotateError("label file not found", where) from None
-    except OSError as exc:
-        raise AnnotateError(f"cannot read label file: {exc.strerror}", where) from None
+    raw = read_file(path, "label file", where)
     return parse_label_file(raw, where), raw.decode("utf-8", "replace")
 
 
