@@ -8,12 +8,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from ..errors import AnnotateError
 from ..models import Tagset
 from ..session import load_current
 from ..store import Document, Project
+from .keybar import KeyBar
 from .widgets import progress_bar
 
 
@@ -79,7 +80,7 @@ class HomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="bar")
         yield DataTable(id="documents", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar(palette=True)
 
     def on_mount(self) -> None:
         """Fill the table and select the first unfinished document."""

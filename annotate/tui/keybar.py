@@ -4,7 +4,8 @@ Textual's ``Footer`` shows the same thing with one widget per key and recomposes
 of them whenever the bindings change: three times while the labeling screen opens
 (about 25 ms each, most of the screen's start-up work) and again whenever undo
 becomes available. ``KeyBar`` renders the line in one pass and only repaints.
-Clicking a key presses it, as with the footer.
+Clicking a key presses it, as with the footer. Every screen uses it, so the keys
+look the same everywhere.
 """
 
 from __future__ import annotations
@@ -54,8 +55,10 @@ class KeyBar(Widget, can_focus=False):
 
     COMPONENT_CLASSES = {"keybar--key", "keybar--description"}
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, palette: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.palette = palette
+        """Also show the command palette's key (ctrl+p) at the end."""
         self.regions: list[tuple[int, int, KeyEntry]] = []
         """Where each key is on the line: (first cell, end cell, key), as last drawn."""
 
@@ -77,6 +80,12 @@ class KeyBar(Widget, can_focus=False):
                 continue
             seen.add(binding.action)
             entries.append(KeyEntry(binding.key, self.app.get_key_display(binding), binding.description, enabled))
+        if self.palette and self.app.ENABLE_COMMAND_PALETTE:
+            found = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+            if found is not None:
+                _node, binding, enabled, _tooltip = found
+                entries.append(KeyEntry(binding.key, self.app.get_key_display(binding),
+                                        binding.description or "palette", enabled))
         return entries
 
     def _line(self, entries: list[KeyEntry], cut: int | None) -> tuple[Text, list[tuple[int, int, KeyEntry]]]:
