@@ -285,7 +285,7 @@ class LabelScreen(Screen[None]):
         return self.badges.width
 
     def _start_index(self) -> int:
-        """Where the screen opens: the first unlabeled sentence."""
+        """Where the screen opens: the first unlabeled sentence (in the visiting order)."""
         assert self.session is not None
         start = self._next_unlabeled()
         return start if start is not None else 0
