@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,16 @@ async def wait_for_document(pilot: Pilot[None], limit: int = 200) -> LabelScreen
             return screen
         await pilot.pause(0.01)
     raise AssertionError(f"the document did not open; screen is {pilot.app.screen!r}")
+
+
+@asynccontextmanager
+async def labeling(project: Project, docs: tuple[str, ...] = (DOC,), size: tuple[int, int] = (100, 40),
+                   annotator: str = "alice") -> AsyncIterator[tuple[AnnotateApp, Pilot[None], LabelScreen]]:
+    """Run the app on the labeling screen and wait for the document to open."""
+    app = make_app(project, annotator, documents=[project.document(d) for d in docs], home=False)
+    async with app.run_test(size=size) as pilot:
+        screen = await wait_for_document(pilot)
+        yield app, pilot, screen
 
 
 def pressing(*keys: str) -> Callable[[Pilot[None]], object]:

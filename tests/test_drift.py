@@ -12,7 +12,7 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import SimpleNamespace
@@ -22,7 +22,7 @@ from click.testing import CliRunner, Result
 from conftest import SEED_ID, crash, run_async
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from snapshot_apps import wait_for_document
+from snapshot_apps import labeling, wait_for_document
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
@@ -122,6 +122,14 @@ def check_file(project: Project, text: str, before: list[tuple[str, str | None]]
     return labels
 
 
+async def wait_until(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 15) -> None:
+    """Let the app run until ``condition`` holds (the watch timer, a worker); fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
 def bar(screen: LabelScreen) -> str:
     return str(screen.query_one("#bar", Static).content)
 
@@ -204,10 +212,8 @@ async def reattach_and_discard(pilot: Pilot[None], screen: LabelScreen, project:
 
 @run_async
 async def test_source_edited_under_the_running_screen(project: Project) -> None:
-    app = make_app(project, "alice", documents=[project.document(SEED_ID)], home=False)
     path = project.label_path(SEED_ID, "alice")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_document(pilot)
+    async with labeling(project, size=(120, 40)) as (app, pilot, screen):
         session = screen.session
         assert session is not None
         keys = {name: str(i + 1) for i, name in enumerate(project.tagset().names)}
@@ -288,9 +294,7 @@ Following = tuple[AnnotateApp, Pilot[None], LabelScreen, Gate, list[Sentence], s
 async def following_in_a_worker(project: Project, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Following]:
     """The screen with LABELS given, the source edited, and the worker following it held at the gate."""
     gate = Gate(monkeypatch)
-    app = make_app(project, "alice", documents=[project.document(SEED_ID)], home=False)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_document(pilot)
+    async with labeling(project, size=(120, 40)) as (app, pilot, screen):
         assert screen.session is not None
         keys = {name: str(i + 1) for i, name in enumerate(project.tagset().names)}
         await pilot.press(*(keys[name] for name in LABELS))
@@ -321,10 +325,8 @@ async def test_a_big_edited_source_is_followed_in_a_worker_while_keys_wait(proje
         screen._watch_disk()  # the timer looking again does not start a second follow
         assert "8/25" in bar(screen)  # the labels shown are the ones before the edit
         gate.open.set()
-        deadline = time.monotonic() + 15
-        while screen._following is not None and time.monotonic() < deadline:
-            await pilot.pause(0.05)
-        assert screen._following is None and "re-anchoring" not in bar(screen)
+        await wait_until(pilot, lambda: screen._following is None)
+        assert "re-anchoring" not in bar(screen)
         before = [(s.text, lab) for s, lab in zip(old, LABELS, strict=False)]
         assert session.source.text == text
         check_no_label_lost(session.labels, before, text)
@@ -364,10 +366,8 @@ async def test_quitting_while_a_big_source_is_followed_gives_up_and_keeps_every_
 @run_async
 async def test_a_label_file_from_before_the_edit_pulled_later_is_re_anchored(project: Project) -> None:
     """git brings the edited source first and, a poll later, this annotator's file from another machine."""
-    app = make_app(project, "alice", documents=[project.document(SEED_ID)], home=False)
     path = project.label_path(SEED_ID, "alice")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_document(pilot)
+    async with labeling(project, size=(120, 40)) as (app, pilot, screen):
         session = screen.session
         assert session is not None
         await pilot.press("1", "2", "3", "4", "1", "2", "3")
@@ -395,17 +395,12 @@ async def test_a_label_file_from_before_the_edit_pulled_later_is_re_anchored(pro
 async def test_the_watch_timer_notices_an_edited_source_by_itself(project: Project,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(label_screen, "WATCH_INTERVAL", 0.05)
-    app = make_app(project, "alice", documents=[project.document(SEED_ID)], home=False)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_document(pilot)
+    async with labeling(project, size=(120, 40)) as (app, pilot, screen):
         assert screen.session is not None
         await pilot.press("1", "2", "3", "4", "1", "2", "3", "4")
         old = list(screen.session.sentences)
         text = edit_source(project, old)
-        deadline = time.monotonic() + 10
-        while screen.session.source.text != text and time.monotonic() < deadline:
-            await pilot.pause(0.05)
-        assert screen.session.source.text == text
+        await wait_until(pilot, lambda: screen.session is not None and screen.session.source.text == text)
         check_no_label_lost(screen.session.labels, list(zip([s.text for s in old], LABELS, strict=False)), text)
         assert "2 orphans (O)" in bar(screen)
         await pilot.press("ctrl+q")
@@ -415,10 +410,8 @@ async def test_the_watch_timer_notices_an_edited_source_by_itself(project: Proje
 @run_async
 async def test_the_source_is_followed_only_once_a_dialog_is_closed(project: Project) -> None:
     """A note dialog's answer is for the sentence it was opened on: the sentences do not change under it."""
-    app = make_app(project, "alice", documents=[project.document(SEED_ID)], home=False)
     path = project.label_path(SEED_ID, "alice")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_document(pilot)
+    async with labeling(project, size=(120, 40)) as (app, pilot, screen):
         assert screen.session is not None
         await pilot.press("1", "2")  # on sentence 3 now
         old = list(screen.session.sentences)
@@ -443,9 +436,7 @@ async def test_the_source_is_followed_only_once_a_dialog_is_closed(project: Proj
 
 @run_async
 async def test_a_touched_but_unchanged_source_is_not_re_anchored(project: Project) -> None:
-    app = make_app(project, "alice", documents=[project.document(SEED_ID)], home=False)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_document(pilot)
+    async with labeling(project, size=(120, 40)) as (app, pilot, screen):
         assert screen.session is not None
         await pilot.press("1")
         src = source_path(project)
@@ -461,10 +452,8 @@ async def test_a_touched_but_unchanged_source_is_not_re_anchored(project: Projec
 
 @run_async
 async def test_a_broken_source_is_reported_once_and_the_labels_stay(project: Project) -> None:
-    app = make_app(project, "alice", documents=[project.document(SEED_ID)], home=False)
     path = project.label_path(SEED_ID, "alice")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await wait_for_document(pilot)
+    async with labeling(project, size=(120, 40)) as (app, pilot, screen):
         assert screen.session is not None
         await pilot.press("1", "2")
         good = source_path(project).read_bytes()
@@ -582,9 +571,7 @@ async def test_review_screen_follows_an_edited_source(project: Project, monkeypa
         text = edit_source(project, old)
         screen._watch_disk()
         await pilot.pause()
-        deadline = time.monotonic() + 15
-        while screen._following is not None and time.monotonic() < deadline:
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: screen._following is None)
         assert screen.session.source.text == text
         n = len(screen.session.sentences)
         assert len(screen.rows) == n and len(screen.view.texts) == n

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import run_async
 from rich.console import Console
-from snapshot_apps import DOC, SECOND_DOC_TEXT, prelabel, wait_for_document
+from snapshot_apps import DOC, SECOND_DOC_TEXT, labeling, prelabel, wait_for_document
 from textual.command import CommandInput, CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Label, Static, TextArea
@@ -120,16 +120,6 @@ def expect(project: Project, screen: LabelScreen, want: Sequence[str | None], cu
     done = sum(1 for x in full if x is not None)
     assert f"{done}/{n}" in text_of(screen, "#bar")
     assert text_of(screen, "#focus").startswith(f"Sentence {cursor + 1} of {n}")
-
-
-@asynccontextmanager
-async def labeling(project: Project, docs: tuple[str, ...] = (DOC,),
-                   size: tuple[int, int] = (100, 40)) -> AsyncIterator[tuple[AnnotateApp, Pilot[None], LabelScreen]]:
-    """Run the app on the labeling screen and wait for the document to open."""
-    app = make_app(project, "alice", documents=[project.document(d) for d in docs], home=False)
-    async with app.run_test(size=size) as pilot:
-        screen = await wait_for_document(pilot)
-        yield app, pilot, screen
 
 
 async def quit_app(pilot: Pilot[None]) -> None:
