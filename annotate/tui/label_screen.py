@@ -789,8 +789,12 @@ class LabelScreen(Screen[None]):
     def follow_worker(self) -> None:
         """Re-anchor on the edited source in a thread; ends by posting SourceFollowed."""
         assert self.session is not None
+
+        def progress(done: int, total: int) -> None:
+            self.post_message(FollowProgress(done, total))
+
         try:
-            report = self.session.follow_source(lambda done, total: self.post_message(FollowProgress(done, total)))
+            report = self.session.follow_source(progress)
         except FollowCancelled:
             self.post_message(SourceFollowed(None, cancelled=True))
         except AnnotateError as exc:
