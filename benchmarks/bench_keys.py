@@ -37,7 +37,6 @@ import atexit
 import ctypes
 import ctypes.util
 import errno
-import fcntl
 import fnmatch
 import glob
 import json
@@ -49,10 +48,8 @@ import shlex
 import shutil
 import signal
 import struct
-import subprocess
 import sys
 import tempfile
-import termios
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -62,7 +59,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import make_big_doc  # noqa: E402
-from term import TOKEN, apply_csi  # noqa: E402
+from term import TOKEN, apply_csi, spawn_on_pty  # noqa: E402
 
 SAMPLE_DOC = "kim-visits-beijing"
 now = time.perf_counter
@@ -195,10 +192,6 @@ class AppFailed(RuntimeError):
         self.session = session
 
 
-def _set_ctty() -> None:  # runs in the child, after setsid() and the dup2()s
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-
 class Session:
     """One child process on its own pseudo-terminal; output is drained continuously."""
 
@@ -212,26 +205,8 @@ class Session:
         self.last_byte_t: float | None = None
         self.keys_sent = 0
         self.eof = False
-        master, slave = os.openpty()
-        try:
-            fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-            self.t_spawn = now()
-            self.proc = subprocess.Popen(
-                argv,
-                stdin=slave,
-                stdout=slave,
-                stderr=slave,
-                cwd=cwd,
-                env=env,
-                start_new_session=True,
-                preexec_fn=_set_ctty,
-                close_fds=True,
-            )
-        except BaseException:
-            os.close(master)
-            raise
-        finally:
-            os.close(slave)
+        self.t_spawn = now()
+        self.proc, master = spawn_on_pty(argv, cwd, env, cols, rows)
         self.fd = master
         os.set_blocking(master, False)
         _LIVE.append(self)

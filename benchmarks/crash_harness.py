@@ -61,7 +61,6 @@ import atexit
 import codecs
 import contextlib
 import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -70,11 +69,9 @@ import re
 import select
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import threading
 import time
 import unicodedata
@@ -91,7 +88,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import make_big_doc  # noqa: E402
-from term import TOKEN, apply_csi  # noqa: E402
+from term import TOKEN, apply_csi, spawn_on_pty  # noqa: E402
 
 from annotate.errors import AnnotateError  # noqa: E402
 from annotate.models import GOLD, LabelFile, Tagset  # noqa: E402
@@ -614,10 +611,6 @@ class ScreenReader:
 _LIVE: set[App] = set()
 
 
-def _set_ctty() -> None:  # in the child, after setsid(): the pty becomes its controlling terminal
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-
 class AppFailed(Exception):
     """The app could not be driven (did not start, exited, a dialog never appeared)."""
 
@@ -649,18 +642,7 @@ class App:
         env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(COLS), "LINES": str(ROWS)}
         for name in ("TEXTUAL", "NO_COLOR", "ANNOTATE_ANNOTATOR"):
             env.pop(name, None)
-        master, slave = os.openpty()
-        try:
-            fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
-            self.proc = subprocess.Popen([*self.command, *args], stdin=slave, stdout=slave,
-                                         stderr=slave, cwd=cwd, env=env, start_new_session=True,
-                                         preexec_fn=_set_ctty, close_fds=True)
-        except BaseException:
-            os.close(master)
-            raise
-        finally:
-            os.close(slave)
-        self.fd = master
+        self.proc, self.fd = spawn_on_pty([*self.command, *args], cwd, env, COLS, ROWS)
         _LIVE.add(self)
         self._thread = threading.Thread(target=self._drain, daemon=True)
         self._thread.start()

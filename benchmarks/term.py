@@ -1,10 +1,38 @@
-"""What the benchmarks' small terminal emulators share: splitting pty output into text and
-control sequences, and the cursor and erase sequences (CSI) Textual sends."""
+"""What the benchmarks' small terminal emulators share: starting a child on its own
+pseudo-terminal, splitting pty output into text and control sequences, and the cursor
+and erase sequences (CSI) Textual sends."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
+import struct
+import subprocess
+import termios
+from collections.abc import Sequence
 from typing import Protocol
+
+
+def _set_ctty() -> None:  # in the child, after setsid() and the dup2()s: the pty becomes its terminal
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def spawn_on_pty(argv: Sequence[str], cwd: str, env: dict[str, str], cols: int, rows: int
+                 ) -> tuple[subprocess.Popen[bytes], int]:
+    """Start ``argv`` in its own session with a ``cols`` x ``rows`` pseudo-terminal as its
+    controlling terminal and stdin/stdout/stderr; returns the process and the master fd."""
+    master, slave = os.openpty()
+    try:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        proc = subprocess.Popen(list(argv), stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env,
+                                start_new_session=True, preexec_fn=_set_ctty, close_fds=True)
+    except BaseException:
+        os.close(master)
+        raise
+    finally:
+        os.close(slave)
+    return proc, master
 
 TOKEN = re.compile(
     r"(\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
