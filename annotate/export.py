@@ -89,14 +89,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .agreement import krippendorff_alpha
 from .errors import AnnotateError
-from .models import ANNOTATOR_PATTERN, FORMAT_VERSION, GOLD, LabelFile, Tagset, is_valid_annotator
-from .session import cache_path, journal_path, load_current
-from .store import Project, check_against, parse_label_file, read_file
-from .yamlio import MAX_DEPTH, SafeLoader
+from .models import ANNOTATOR_PATTERN, GOLD, LabelFile, Tagset, is_valid_annotator
+from .reading import read_label_data, reanchored
+from .store import Project, check_against
 
 FORMATS = ("jsonl", "csv", "parquet", "spacy")
 """Output formats, in the order they are written."""
@@ -150,6 +147,7 @@ LEFT_OUT_OTHER: dict[str, str] = {
     "stale_files": "label files whose source changed: re-anchored in memory"
     " (run annotate validate --fix to save that)",
     "missing_source": "label files whose document has no source under seeds/: skipped",
+    "empty_files": "label files without any label (opened, never labeled): not annotators, skipped",
 }
 """Other things counted in the card: labels and files rather than rows."""
 
@@ -301,158 +299,6 @@ def check_out(project: Project, out: Path) -> Path:
     return target
 
 
-# --------------------------------------------------------------------------- reading label files
-
-
-def _sentence_ok(s: Any, check_order: bool, prev_end: int) -> int:
-    """The sentence's end when it has the shape the model demands, else -1 (then the model says why)."""
-    if type(s) is not dict:
-        return -1
-    start, end = s.get("start"), s.get("end")
-    if type(start) is not int or type(end) is not int or not 0 <= start < end or (check_order and start < prev_end):
-        return -1
-    if type(s.get("text")) is not str:
-        return -1
-    label, unsure, note, seconds = s.get("label"), s.get("unsure"), s.get("note"), s.get("seconds")
-    if label is not None and type(label) is not str:
-        return -1
-    if unsure is not None and type(unsure) is not bool:
-        return -1
-    if note is not None and type(note) is not str:
-        return -1
-    if seconds is not None and (type(seconds) not in (int, float) or not seconds >= 0):
-        return -1
-    suggested = s.get("suggested")
-    if suggested is not None and type(suggested) is not str:
-        return -1
-    return end
-
-
-def _plain_ok(data: Any) -> bool:
-    """True when parsed YAML has exactly the shape (and types) the LabelFile model accepts as is.
-
-    The fast path: pydantic validation of thousands of files costs more than the rest of
-    the export. Anything unusual returns False and goes through the model, which either
-    accepts (and normalises) it or raises the precise file:line error.
-    """
-    if type(data) is not dict:
-        return False
-    version = data.get("version")
-    if type(version) is not int or not 1 <= version <= FORMAT_VERSION:
-        return False
-    for key in ("document", "source", "scheme"):
-        if type(data.get(key)) is not str or not data[key]:
-            return False
-    sha, annotator = data.get("source_sha256"), data.get("annotator")
-    if type(sha) is not str or not _SHA.fullmatch(sha) or type(annotator) is not str:
-        return False
-    if not _ANNOTATOR.match(annotator):
-        return False
-    sentences = data.get("sentences")
-    if type(sentences) is not list:
-        return False
-    prev_end = 0
-    for s in sentences:
-        prev_end = _sentence_ok(s, True, prev_end)
-        if prev_end < 0:
-            return False
-    orphans = data.get("orphans", [])
-    if type(orphans) is not list:
-        return False
-    return all(_sentence_ok(o, False, 0) >= 0 for o in orphans)
-
-
-class _Unsupported(Exception):
-    """The fast construction does not handle this node: take the careful path."""
-
-
-_TAG = "tag:yaml.org,2002:"
-_PLAIN_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
-_PLAIN_FLOAT = re.compile(r"-?[0-9]+\.[0-9]+")
-_BOOL = yaml.constructor.SafeConstructor.bool_values
-
-
-def _construct(node: yaml.Node, seen: set[int]) -> Any:
-    """Plain data from a composed node, for the node kinds label files use; _Unsupported for the rest.
-
-    The tags were resolved by PyYAML itself while composing; this only skips the
-    general constructor's bookkeeping. ints and floats in anything but the plain
-    decimal forms, timestamps, binary, merge keys, custom tags and aliases of
-    mappings or lists (refused by yamlio anyway) go the careful way.
-    """
-    if isinstance(node, yaml.ScalarNode):
-        tag, value = node.tag, node.value
-        if tag == _TAG + "str":
-            return value
-        if tag == _TAG + "int" and _PLAIN_INT.fullmatch(value):
-            return int(value)
-        if tag == _TAG + "null":
-            return None
-        if tag == _TAG + "bool":
-            return _BOOL[value.lower()]
-        if tag == _TAG + "float" and _PLAIN_FLOAT.fullmatch(value):
-            return float(value)
-        raise _Unsupported(tag)
-    if id(node) in seen:
-        raise _Unsupported("alias")
-    seen.add(id(node))
-    if isinstance(node, yaml.MappingNode) and node.tag == _TAG + "map":
-        out = {}
-        for k, v in node.value:
-            if not isinstance(k, yaml.ScalarNode) or k.tag != _TAG + "str":
-                raise _Unsupported("key")
-            out[k.value] = _construct(v, seen)
-        return out
-    if isinstance(node, yaml.SequenceNode) and node.tag == _TAG + "seq":
-        return [_construct(v, seen) for v in node.value]
-    raise _Unsupported(node.tag)
-
-
-def _parse_fast(raw: bytes) -> Any:
-    """libyaml's parser and PyYAML's resolver, then a lean construction; None to take the careful path.
-
-    About 40% faster than ``yaml.load`` on label files, with the same result for
-    every file it accepts.
-    """
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return None
-    if raw.count(b"[") + raw.count(b"{") > 4 * MAX_DEPTH:  # yamlio's guard against parser stack exhaustion
-        return None
-    try:
-        node = yaml.compose(raw, Loader=SafeLoader)
-        return None if node is None else _construct(node, set())
-    except (yaml.YAMLError, RecursionError, ValueError, KeyError, _Unsupported):
-        return None
-
-
-def read_label_data(path: Path, where: str) -> dict[str, Any]:
-    """One label file as it stands now (journal included) as plain data; errors as ``load_current`` gives them.
-
-    The result has the LabelFile's shape: top-level keys, ``sentences`` and ``orphans``
-    as lists of mappings. Files with a journal go through :func:`load_current` itself;
-    the JSON cache a session leaves is used when its sha256 matches, as ``load_current``
-    does; otherwise libyaml parses the file once and the model is consulted only when
-    the data does not have the plain shape.
-    """
-    if journal_path(path).exists():
-        return load_current(path, where).to_data()
-    raw = read_file(path, "label file", where)
-    data: Any = None
-    cpath = cache_path(path)
-    if cpath.exists():
-        try:
-            cached = json.loads(cpath.read_bytes())
-            if cached["sha256"] == hashlib.sha256(raw).hexdigest():
-                data = cached["data"]
-        except (OSError, ValueError, TypeError, KeyError):
-            data = None
-    if data is None:
-        data = _parse_fast(raw)
-    if not _plain_ok(data):
-        data = parse_label_file(raw, where).to_data()
-    return data
-
-
 # --------------------------------------------------------------------------- the corpus
 
 
@@ -479,6 +325,7 @@ class Corpus:
     files: int = 0
     stale_files: list[str] = field(default_factory=list)
     missing_source: list[str] = field(default_factory=list)
+    empty_files: list[str] = field(default_factory=list)
 
 
 def _check_file(data: dict[str, Any], raw_where: str, path: Path, doc_id: str, name: str,
@@ -520,6 +367,7 @@ def load_corpus(project: Project, progress: Progress | None = None, warn: Warn |
     docs: list[DocUnits] = []
     stale: list[str] = []
     missing: list[str] = []
+    empty: list[str] = []
     total = len(by_doc)
     for k, doc_id in enumerate(sorted(by_doc)):
         if progress:
@@ -546,12 +394,15 @@ def load_corpus(project: Project, progress: Progress | None = None, warn: Warn |
                 tagsets[scheme] = project.tagset(scheme)
             tagset = tagsets[scheme]
             if data["source_sha256"] != source.sha256:
-                data = _reanchor(data, source.text, source.sha256)
+                data = reanchored(project, doc, LabelFile.model_validate(data), source)[0].to_data()
                 stale.append(where)
                 if warn:
                     warn(f"{where}: source changed since labeling; re-anchored in memory"
                          " (run annotate validate --fix to save)")
             _check_file(data, where, path, doc_id, name, source.text, set(tagset.names), tagset)
+            if name != GOLD and all(s.get("label") is None for s in data["sentences"]):
+                empty.append(where)  # opened, never labeled: not an annotator
+                continue
             units.orphans += len(data.get("orphans") or ())
             if name == GOLD:
                 units.gold = {(s["start"], s["end"]): s for s in data["sentences"]}
@@ -569,15 +420,8 @@ def load_corpus(project: Project, progress: Progress | None = None, warn: Warn |
         progress(total, total)
     if not tagsets:
         raise AnnotateError("no label file has a source under seeds/: nothing to export")
-    return Corpus(next(iter(tagsets.values())), docs, sorted(annotators), len(paths), stale, missing)
-
-
-def _reanchor(data: dict[str, Any], text: str, sha: str) -> dict[str, Any]:
-    from .anchor import reanchor
-    from .segment import segment
-
-    labels, _ = reanchor(LabelFile.model_validate(data), text, segment(text), sha)
-    return labels.to_data()
+    return Corpus(next(iter(tagsets.values())), docs, sorted(annotators), len(paths) - len(empty), stale, missing,
+                  empty)
 
 
 # --------------------------------------------------------------------------- splits
@@ -1004,6 +848,7 @@ def compute_stats(corpus: Corpus, options: ExportOptions, built: Built, rows: li
         with_suggestion = sum(1 for r in rows if any(v is not None for v in r["suggested"].values()))
     left["stale_files"] = len(corpus.stale_files)
     left["missing_source"] = len(corpus.missing_source)
+    left["empty_files"] = len(corpus.empty_files)
     tagset = corpus.tagset
     return {
         "tool": {"name": "annotate", "version": version},

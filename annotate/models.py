@@ -28,6 +28,7 @@ g: next unlabeled sentence, j/k: next/previous sentence, n: note, u: undo.
 """
 
 _annotator_re = re.compile(ANNOTATOR_PATTERN)
+_SHA_RE = re.compile(r"[0-9a-f]{64}")
 
 
 def is_valid_annotator(name: str) -> bool:
@@ -164,6 +165,68 @@ def _drop_none(item: dict[str, Any], fields: dict[str, Any], keep: str = "") -> 
     for name in fields:
         if name != keep and name in item and item[name] is None:
             del item[name]
+
+
+# --------------------------------------------------------------------------- fast shape check
+
+
+def _sentence_ok(s: Any, check_order: bool, prev_end: int) -> int:
+    """The sentence's end when it has the shape the model demands, else -1 (then the model says why)."""
+    if type(s) is not dict:
+        return -1
+    start, end = s.get("start"), s.get("end")
+    if type(start) is not int or type(end) is not int or not 0 <= start < end or (check_order and start < prev_end):
+        return -1
+    if type(s.get("text")) is not str:
+        return -1
+    label, unsure, note, seconds = s.get("label"), s.get("unsure"), s.get("note"), s.get("seconds")
+    if label is not None and type(label) is not str:
+        return -1
+    if unsure is not None and type(unsure) is not bool:
+        return -1
+    if note is not None and type(note) is not str:
+        return -1
+    if seconds is not None and (type(seconds) not in (int, float) or not seconds >= 0):
+        return -1
+    suggested = s.get("suggested")
+    if suggested is not None and type(suggested) is not str:
+        return -1
+    return end
+
+
+def is_plain_label_data(data: Any) -> bool:
+    """True when parsed data has exactly the shape (and types) :class:`LabelFile` accepts as is.
+
+    The fast path of reading many files: pydantic validation of thousands of files costs
+    more than parsing them. It must never accept what the model refuses; anything unusual
+    returns False and goes through the model, which accepts (and normalises) it or raises
+    the precise file:line error.
+    """
+    if type(data) is not dict:
+        return False
+    version = data.get("version")
+    if type(version) is not int or not 1 <= version <= FORMAT_VERSION:
+        return False
+    for key in ("document", "source", "scheme"):
+        if type(data.get(key)) is not str or not data[key]:
+            return False
+    sha, annotator = data.get("source_sha256"), data.get("annotator")
+    if type(sha) is not str or not _SHA_RE.fullmatch(sha) or type(annotator) is not str:
+        return False
+    if not _annotator_re.match(annotator):
+        return False
+    sentences = data.get("sentences")
+    if type(sentences) is not list:
+        return False
+    prev_end = 0
+    for s in sentences:
+        prev_end = _sentence_ok(s, True, prev_end)
+        if prev_end < 0:
+            return False
+    orphans = data.get("orphans", [])
+    if type(orphans) is not list:
+        return False
+    return all(_sentence_ok(o, False, 0) >= 0 for o in orphans)
 
 
 class TagLabel(BaseModel):

@@ -3,75 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .agreement import majority, report
-from .anchor import reanchor
 from .errors import AnnotateError
-from .models import GOLD, LabelFile, Sentence, Tagset
-from .segment import segment
-from .session import load_current
+from .models import GOLD, Sentence, Tagset
+from .reading import DocumentLabels, document_labels
 from .store import Document, Project
 
 Unit = tuple[str, int, int]
 """A unit of agreement: (document id, start, end)."""
-
-
-@dataclass
-class DocumentLabels:
-    """Every annotator's label file for one document (gold kept apart)."""
-
-    doc: Document
-    files: dict[str, LabelFile] = field(default_factory=dict)
-    gold: LabelFile | None = None
-    stale: list[str] = field(default_factory=list)
-    """Files (annotator names, ``gold``) made for an earlier version of the source: re-anchored in memory."""
-
-    @property
-    def annotators(self) -> list[str]:
-        """Annotators with a file for this document, sorted."""
-        return sorted(self.files)
-
-
-def load_document_labels(project: Project, doc: Document, annotators: list[str] | None = None) -> DocumentLabels:
-    """Load the document's label files (journals included), re-anchored in memory to the source as it is now.
-
-    A broken file is an AnnotateError. A file made for an earlier version of the
-    source is re-anchored as opening it would (labels that cannot be placed become
-    orphans) and named in ``stale``; the file itself is not changed.
-    """
-    out = DocumentLabels(doc)
-    for path in project.label_files(doc.id):
-        name = path.stem
-        if name != GOLD and annotators is not None and name not in annotators:
-            continue
-        labels = load_current(path, project.display(path))
-        if name == GOLD:
-            out.gold = labels
-        else:
-            out.files[name] = labels
-    anchor_to_source(project, out)
-    return out
-
-
-def anchor_to_source(project: Project, doc_labels: DocumentLabels) -> None:
-    """Re-anchor (in memory) the files made for another version of the document's source."""
-    files = {**doc_labels.files, **({GOLD: doc_labels.gold} if doc_labels.gold is not None else {})}
-    if not files:
-        return
-    source = project.read_source(doc_labels.doc)
-    spans = None
-    for name, labels in files.items():
-        if labels.source_sha256 == source.sha256:
-            continue
-        spans = spans or segment(source.text)
-        anchored, _ = reanchor(labels, source.text, spans, source.sha256)
-        if name == GOLD:
-            doc_labels.gold = anchored
-        else:
-            doc_labels.files[name] = anchored
-        doc_labels.stale.append(name)
 
 
 def units_of(doc_labels: DocumentLabels, annotators: list[str]) -> tuple[dict[Unit, dict[str, str | None]],
@@ -99,28 +41,23 @@ def units_of(doc_labels: DocumentLabels, annotators: list[str]) -> tuple[dict[Un
     return units, boundary
 
 
-def corpus_annotators(project: Project, docs: list[Document]) -> list[str]:
-    """Every annotator with a label file for any of the documents (never gold)."""
-    names: set[str] = set()
-    for doc in docs:
-        names.update(project.annotators(doc.id))
-    return sorted(names)
-
-
 def agreement_report(project: Project, docs: list[Document] | None = None,
                      annotators: list[str] | None = None) -> dict[str, Any]:
     """The agreement report (see :func:`annotate.agreement.report`) over documents and annotators."""
     docs = docs if docs is not None else project.documents()
-    chosen = annotators or corpus_annotators(project, docs)
-    if GOLD in chosen:
+    if annotators and GOLD in annotators:
         raise AnnotateError("gold is the adjudicated label, not an annotator; leave it out of --annotators")
+    loaded = [document_labels(project, doc, annotators) for doc in docs if project.label_files(doc.id)]
+    labeled_by = {a for dl in loaded for a in dl.annotators}  # files with labels only
+    unknown = [a for a in annotators or () if a not in labeled_by]
+    if unknown:
+        raise AnnotateError(f"--annotators: no labels by {', '.join(unknown)}")
+    chosen = annotators or sorted(labeled_by)
     units: dict[Unit, dict[str, str | None]] = {}
     boundary: list[dict[str, Any]] = []
     schemes: dict[str, str] = {}  # tagset -> a file that uses it
-    loaded: list[DocumentLabels] = []
-    for doc in docs:
-        dl = load_document_labels(project, doc, chosen)
-        loaded.append(dl)
+    for dl in loaded:
+        doc = dl.doc
         for name, lf in dl.files.items():
             schemes.setdefault(lf.scheme, project.display(project.label_path(doc.id, name)))
         u, b = units_of(dl, chosen)

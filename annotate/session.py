@@ -5,14 +5,16 @@ before the call returns, so its cost does not grow with the document. The
 journal is folded into the YAML file (atomic rewrite) when asked, typically when
 the annotator pauses and on exit, and replayed on open, so a ``kill -9`` at any
 moment loses nothing that was shown. Readers (validate, status, agreement,
-export) see the journal too, through :func:`load_current`.
+export) see the journal too: :mod:`annotate.reading` owns the journal format and reading.
+
+A label file comes into being with the first change (a label, an unsure flag, a note),
+not with opening: a document opened and left is no annotator's work.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import threading
 from collections.abc import Callable
@@ -20,10 +22,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .anchor import AnchorReport, reanchor
+from .anchor import AnchorReport
 from .errors import AnnotateError
 from .models import LabelFile, Orphan, Sentence, Tagset
-from .segment import iter_segment, segmenter_id
+from .reading import (
+    EDITABLE,
+    Fields,
+    NeedsSegmentation,
+    apply_fields,
+    check_identity,
+    document_units,
+    journal_line,
+    journal_path,
+    load_current,
+    reanchored,
+    replay,
+    write_parse_cache,
+)
 from .store import (
     SCHEMA_HEADER,
     Document,
@@ -33,105 +48,11 @@ from .store import (
     atomic_write,
     check_against,
     new_label_file,
-    parse_label_file,
     remove_stale_temps,
 )
 from .yamlio import dump_document
 
-EDITABLE = ("label", "unsure", "note", "seconds", "reviewer", "annotator_labels", "suggested")
-"""Sentence fields a session changes."""
-
-Fields = dict[str, Any]
-
-
-def journal_path(path: Path) -> Path:
-    """The journal beside a label file: ``labels/<doc>/.<annotator>.journal``."""
-    return path.with_name(f".{path.stem}.journal")
-
-
-def cache_path(path: Path) -> Path:
-    """The parsed-file cache beside a label file (JSON, keyed by the YAML's sha256)."""
-    return path.with_name(f".{path.stem}.cache.json")
-
-
-def _apply(labels: LabelFile, index: int, fields: Fields) -> None:
-    s = labels.sentences[index]
-    for k, v in fields.items():
-        setattr(s, k, v)
-
-
-def replay(labels: LabelFile, journal: bytes) -> int:
-    """Apply journal lines to ``labels`` in place; returns how many applied.
-
-    Each line is ``{"i": index, "s": start, "e": end, "f": {field: value}}``. A line
-    whose span no longer matches the file (e.g. a torn last line after a crash, or
-    a file replaced under it) is skipped.
-    """
-    applied = 0
-    spans = None
-    for line in journal.splitlines():
-        try:
-            entry = json.loads(line)
-            i, start, end, fields = entry["i"], entry["s"], entry["e"], entry["f"]
-        except (ValueError, KeyError, TypeError):
-            continue
-        if not (isinstance(i, int) and 0 <= i < len(labels.sentences)) or labels.sentences[i].span != (start, end):
-            if spans is None:
-                spans = {s.span: k for k, s in enumerate(labels.sentences)}
-            i = spans.get((start, end), -1)
-            if i < 0:
-                continue
-        if not isinstance(fields, dict) or not set(fields) <= set(EDITABLE):
-            continue
-        fields = _checked_fields(fields)
-        if fields is None:  # wrong types (a corrupt or hand-made line): applying it would write an invalid file
-            continue
-        _apply(labels, i, fields)
-        applied += 1
-    return applied
-
-
-def _check_identity(labels: LabelFile, project: Project, doc: Document, annotator: str, path: Path,
-                    where: str) -> None:
-    """Refuse to edit a file that names another document, annotator or source (``annotate validate`` would)."""
-    if labels.document != doc.id:
-        raise AnnotateError(f"document: {labels.document!r} but the file is under labels/{doc.id}/", where)
-    if labels.annotator != annotator:
-        raise AnnotateError(f"annotator: {labels.annotator!r} but the file is named {path.name}", where)
-    if (project.root / labels.source).resolve() != doc.path.resolve():
-        raise AnnotateError(f"source: {labels.source!r} but the document's source is {project.display(doc.path)}",
-                            where)
-
-
-def _checked_fields(fields: Fields) -> Fields | None:
-    """Journal fields as the label file's model reads them, or None when they could not be saved as valid YAML."""
-    try:
-        checked = Sentence.model_validate({"start": 0, "end": 1, "text": "", **fields})
-        json.dumps(fields, ensure_ascii=False).encode("utf-8")  # a lone surrogate cannot be written in YAML
-    except ValueError:  # pydantic's ValidationError and UnicodeEncodeError are ValueErrors
-        return None
-    return {k: getattr(checked, k) for k in fields}
-
-
-def _read_yaml_cached(path: Path, where: str) -> tuple[LabelFile, bytes]:
-    raw = path.read_bytes()
-    digest = hashlib.sha256(raw).hexdigest()
-    cpath = cache_path(path)
-    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
-        cached = json.loads(cpath.read_bytes())
-        if cached["sha256"] == digest:
-            return LabelFile.from_trusted(cached["data"]), raw
-    return parse_label_file(raw, where), raw
-
-
-def load_current(path: Path, where: str | None = None) -> LabelFile:
-    """A label file as it stands now: the YAML plus any journal not yet folded in."""
-    labels, _ = _read_yaml_cached(path, where or str(path))
-    jpath = journal_path(path)
-    with contextlib.suppress(FileNotFoundError):
-        replay(labels, jpath.read_bytes())
-    return labels
-
+__all__ = ["Change", "FollowCancelled", "LabelSession", "NeedsSegmentation", "SaveStatus"]
 
 @dataclass
 class Change:
@@ -220,23 +141,21 @@ class LabelSession:
         try:
             remove_stale_temps(path)  # a writer killed inside atomic_write; we hold the lock, so none is live
             report = None
+            replayed = 0
             if path.exists():
                 labels, report = _load_anchored(project, doc, annotator, tagset, path, where, source, progress)
             else:
-                spans = _segment(source.text, progress)
-                labels = new_label_file(
-                    doc, source, annotator, tagset.name, spans, project, segmenter=segmenter_id()
-                )
+                spans, segmenter = document_units(project, doc, source, progress)
+                labels = new_label_file(doc, source, annotator, tagset.name, spans, project, segmenter=segmenter)
                 # A journal without its YAML file: the first save failed (full disk) and the process
                 # died; its lines are labels that were shown, so they go into the new file.
                 with contextlib.suppress(FileNotFoundError):
-                    replay(labels, journal_path(path).read_bytes())
+                    replayed = replay(labels, journal_path(path).read_bytes())
             session = cls(project, doc, annotator, tagset, labels, source, lock, report)
             session._source_stamp = source_stamp
-            if not path.exists() or report is not None or journal_path(path).exists():
+            session._disk_stamp = session._stamp()  # None: no file yet, until the first change
+            if replayed or (session.exists and (report is not None or journal_path(path).exists())):
                 session.fold()
-            else:
-                session._disk_stamp = session._stamp()
             return session
         except NeedsSegmentation:
             if owns_lock:
@@ -274,8 +193,13 @@ class LabelSession:
             before = {k: now[k] for k in fields}
             if before == fields and not also:
                 return None
-            _apply(self.labels, index, {**fields, **also})
+            apply_fields(self.labels, index, {**fields, **also})
+            changed = {k for k in fields if before[k] != fields[k]} | set(also)
+            if not self.exists and changed <= {"seconds"}:
+                return None  # time on a sentence of a file not made yet: kept, saved with the first change
             self._journal(index, {**fields, **also})
+        if not self.exists:
+            self.fold()  # the first change brings the label file into being (the journal already holds it)
         change = Change(index, before, dict(fields))
         if before == fields:
             return None
@@ -299,7 +223,7 @@ class LabelSession:
                 self.undo_stack.append(change)
                 return None
         with self._lock:
-            _apply(self.labels, change.index, change.before)
+            apply_fields(self.labels, change.index, change.before)
             self._journal(change.index, change.before)
         self.redo_stack.append(change)
         return change
@@ -310,7 +234,7 @@ class LabelSession:
             return None
         change = self.redo_stack.pop()
         with self._lock:
-            _apply(self.labels, change.index, change.after)
+            apply_fields(self.labels, change.index, change.after)
             self._journal(change.index, change.after)
         if change.orphan is not None:
             with self._lock:
@@ -333,16 +257,19 @@ class LabelSession:
         return _file_stamp(self.path)
 
     def changed_on_disk(self) -> bool:
-        """True when someone else replaced the label file since we last wrote or read it."""
+        """True when someone else replaced (or, before our first change, created) the label file."""
         with self._lock:
             if self._writing:  # our own fold, between its rename and recording the new stamp
                 return False
-            return self._disk_stamp is not None and self._stamp() != self._disk_stamp
+            return self._stamp() != self._disk_stamp
+
+    @property
+    def exists(self) -> bool:
+        """True once the label file has been written (it is not made by opening, only by the first change)."""
+        return self._disk_stamp is not None
 
     def _journal(self, index: int, fields: Fields) -> None:
-        s = self.labels.sentences[index]
-        entry = {"i": index, "s": s.start, "e": s.end, "f": fields}
-        line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+        line = journal_line(index, self.labels.sentences[index].span, fields)
         good_size: int | None = None
         try:
             if self._journal_fd is None:
@@ -364,12 +291,8 @@ class LabelSession:
 
     def _journal_pending(self) -> None:
         assert self._journal_fd is not None
-        data = b"".join(
-            (json.dumps({"i": i, "s": self.labels.sentences[i].start, "e": self.labels.sentences[i].end,
-                         "f": f}, ensure_ascii=False) + "\n").encode()
-            for i, f in self.status.pending
-        )
-        os.write(self._journal_fd, data)
+        sents = self.labels.sentences
+        os.write(self._journal_fd, b"".join(journal_line(i, sents[i].span, f) for i, f in self.status.pending))
         self.status.pending.clear()
 
     @property
@@ -419,9 +342,7 @@ class LabelSession:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(journal_path(self.path))
                 self._journal_entries = 0
-        with contextlib.suppress(OSError, ValueError):
-            cache = {"sha256": hashlib.sha256(text).hexdigest(), "data": data}
-            atomic_write(cache_path(self.path), json.dumps(cache, ensure_ascii=False).encode())
+        write_parse_cache(self.path, text, data)
         return True
 
     def remove_orphan(self, index: int) -> bool:
@@ -492,6 +413,14 @@ class LabelSession:
                 return None
             if self.dirty and not self.fold() and (self.status.pending or not self.changed_on_disk()):
                 raise AnnotateError(self.status.error or f"{self.where}: cannot save")
+            if not self.exists:  # nothing labeled yet: the new text's sentences, still no file
+                spans, segmenter = document_units(self.project, self.doc, source, checked)
+                with self._lock:
+                    self.labels = new_label_file(self.doc, source, self.annotator, self.tagset.name, spans,
+                                                 self.project, segmenter=segmenter)
+                    self.source, self.report = source, AnchorReport()
+                self._source_stamp = stamp
+                return self.report
             labels, report = _load_anchored(self.project, self.doc, self.annotator, self.tagset, self.path,
                                             self.where, source, checked)
             with self._lock:
@@ -572,7 +501,7 @@ def _load_anchored(project: Project, doc: Document, annotator: str, tagset: Tags
                    ) -> tuple[LabelFile, AnchorReport | None]:
     """A label file as it stands (YAML plus journal), checked, and re-anchored if its source changed."""
     labels = load_current(path, where)
-    _check_identity(labels, project, doc, annotator, path, where)
+    check_identity(labels, doc, annotator, where, project)
     if labels.scheme != tagset.name:
         raise AnnotateError(
             f"scheme: the file uses tagset {labels.scheme!r}, not {tagset.name!r}"
@@ -581,34 +510,10 @@ def _load_anchored(project: Project, doc: Document, annotator: str, tagset: Tags
         )
     report = None
     if labels.source_sha256 != source.sha256:
-        spans = _segment(source.text, progress)
-        labels, report = reanchor(labels, source.text, spans, source.sha256)
-        labels.segmenter = segmenter_id()
+        labels, report = reanchored(project, doc, labels, source, progress)
     check_against(labels, where, tagset, source.text)
     return labels, report
 
 
 class FollowCancelled(Exception):
     """The session was closed while :meth:`LabelSession.follow_source` was segmenting: nothing changed."""
-
-
-class NeedsSegmentation(Exception):
-    """Opening would have to segment the source (new document or changed source): slow for big ones."""
-
-
-QUICK_SEGMENT_CHARS = 20_000
-"""Sources up to this size are segmented at once even when the caller asked for a quick open."""
-
-PROGRESS_EVERY = 200
-"""Segmentation reports progress (and a worker notices it should give up) every this many sentences."""
-
-
-def _segment(text: str, progress: Callable[[int, int], None] | None | bool) -> list[tuple[int, int]]:
-    if progress is False and len(text) > QUICK_SEGMENT_CHARS:
-        raise NeedsSegmentation
-    spans = []
-    for span in iter_segment(text):
-        spans.append(span)
-        if callable(progress) and len(spans) % PROGRESS_EVERY == 0:
-            progress(span[1], len(text))
-    return spans

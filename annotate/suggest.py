@@ -18,6 +18,7 @@ an annotator file (the stem is reserved), never counted in agreement or status.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .errors import AnnotateError
-from .models import GOLD, SUGGESTIONS, Tagset
+from .models import SUGGESTIONS, Tagset
 from .store import Document, Project, atomic_write
 
 SUGGESTIONS_VERSION = 1
@@ -364,26 +365,19 @@ def _document(project: Project, doc: Document | str) -> Document:
 def document_spans(project: Project, doc: Document | str) -> tuple[list[tuple[int, int]], str, str, str | None]:
     """The sentences of a document: ``(spans, source text, source sha256, scheme of its label files)``.
 
-    Spans come from an existing label file of the document whose source is current
-    (gold first), so suggestions line up with what annotators label; else from the segmenter.
+    The spans are the ones annotators label (:func:`annotate.reading.document_spans`), so
+    suggestions line up with them.
     """
-    from .session import load_current
+    from .reading import document_labels
+    from .reading import document_spans as units
 
     document = _document(project, doc)
     source = project.read_source(document)
-    files = sorted(project.label_files(document.id), key=lambda p: p.stem != GOLD)
     scheme = None
-    for path in files:
-        try:
-            labels = load_current(path, project.display(path))
-        except AnnotateError:
-            continue
-        scheme = scheme or labels.scheme
-        if labels.source_sha256 == source.sha256 and labels.sentences:
-            return [s.span for s in labels.sentences], source.text, source.sha256, labels.scheme
-    from .segment import segment
-
-    return segment(source.text), source.text, source.sha256, scheme
+    with contextlib.suppress(AnnotateError):
+        files = document_labels(project, document, source=source).every_file()
+        scheme = next((lf.scheme for lf in files.values()), None)
+    return units(project, document, source), source.text, source.sha256, scheme
 
 
 def suggest_document(project: Project, doc: Document | str, suggester: Suggester
@@ -560,7 +554,7 @@ def collect_examples(project: Project) -> Corpus:
     Sentences nobody labeled, and ties without gold, are skipped and counted.
     """
     from .agreement import majority
-    from .review import load_document_labels
+    from .reading import document_labels
 
     examples: list[Example] = []
     skipped = Counter({"unlabeled": 0, "tie": 0})
@@ -568,7 +562,7 @@ def collect_examples(project: Project) -> Corpus:
     for doc in project.documents():
         if not project.label_files(doc.id):
             continue
-        dl = load_document_labels(project, doc)
+        dl = document_labels(project, doc)
         files = ([dl.gold] if dl.gold is not None else []) + [dl.files[a] for a in dl.annotators]
         for lf in files:
             schemes.setdefault(lf.scheme, doc.id)
@@ -919,16 +913,3 @@ class ModelSuggester:
         scored.sort(reverse=True)
         words = [w for _, w in scored[:n]]
         return "model: " + ", ".join(words) if words else "model"
-
-
-# --------------------------------------------------------------------------- choosing a suggester
-
-
-def make_suggester(project: Project, kind: str, tagset: Tagset | None = None) -> RulesSuggester | ModelSuggester:
-    """``rules`` (from the tagset, default the project's) or ``model`` (the trained model of the project)."""
-    if kind == "rules":
-        return RulesSuggester(tagset or project.tagset())
-    if kind == "model":
-        return ModelSuggester.load(project)
-    raise AnnotateError(f"--with: {kind!r} is not a suggester (rules, model)")
-

@@ -1,4 +1,4 @@
-"""Checking label files against their tagset and source, fixing drift, and progress per file."""
+"""Checking label files against their tagset and source, fixing drift, and progress per file (status)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AnnotateError
-from .models import GOLD, LabelFile
-from .session import LabelSession, load_current
+from .models import LabelFile
+from .reading import check_identity, load_current
+from .session import LabelSession
 from .store import Document, Project, check_against, iter_label_files
 
 
@@ -23,6 +24,19 @@ class FileCheck:
     labels: LabelFile | None = None
 
 
+def _document_of(project: Project, path: Path, where: str) -> Document:
+    """The document a label file belongs to, from where it lives (``labels/<doc>/<name>.yaml``: ``seeds/<doc>.txt``)."""
+    try:
+        doc_id = project.doc_id_of(path)
+    except ValueError:
+        raise AnnotateError("not under labels/: a label file lives at labels/<document>/<annotator>.yaml",
+                            where) from None
+    try:
+        return project.document(doc_id)
+    except AnnotateError:
+        raise AnnotateError(f"no source for this document: seeds/{doc_id}.txt is missing", where) from None
+
+
 def check_file(project: Project, path: Path, fix: bool = False) -> FileCheck:
     """Fully check one label file: YAML, schema, place, tagset, spans against the source."""
     where = project.display(path)
@@ -30,17 +44,9 @@ def check_file(project: Project, path: Path, fix: bool = False) -> FileCheck:
     try:
         labels = load_current(path, where)
         result.labels = labels
-        try:
-            doc_id = project.doc_id_of(path)
-        except ValueError:
-            doc_id = labels.document
-        if labels.document != doc_id:
-            raise AnnotateError(f"document: {labels.document!r} but the file is under labels/{doc_id}/", where)
-        if labels.annotator != path.stem:
-            raise AnnotateError(f"annotator: {labels.annotator!r} but the file is named {path.name}", where)
+        doc = _document_of(project, path, where)
+        check_identity(labels, doc, path.stem, where, project)
         tagset = project.tagset(labels.scheme)
-        source_path = project.root / labels.source
-        doc = Document(labels.document, source_path)
         try:
             source = project.read_source(doc)
         except AnnotateError as exc:
@@ -76,39 +82,39 @@ def validate_files(project: Project, paths: list[Path], fix: bool = False) -> li
 def status_rows(project: Project) -> list[dict[str, Any]]:
     """Progress per document and annotator, with the document's agreed / disagreed / adjudicated counts.
 
-    Documents without any label file are left out (see :func:`unstarted_documents`).
+    Documents without any label file are left out (see :func:`unstarted_documents`). A file
+    without any label is listed (``labeled`` 0) but is not an annotator of the review counts.
+    Figures are for the source as it is now (files made for an earlier one are re-anchored in
+    memory, ``stale``).
     """
-    from .review import DocumentLabels, anchor_to_source, document_review_counts
+    from .reading import document_labels, progress_of
+    from .review import document_review_counts
 
     rows: list[dict[str, Any]] = []
     for doc in project.documents():
-        doc_labels = DocumentLabels(doc)
-        doc_rows: dict[str, dict[str, Any]] = {}
-        for path in project.label_files(doc.id):
-            row: dict[str, Any] = doc_rows.setdefault(path.stem, {"document": doc.id, "annotator": path.stem})
-            try:
-                labels = load_current(path, project.display(path))
-            except AnnotateError as exc:
-                row.update({"labeled": 0, "total": 0, "unsure": 0, "orphans": 0, "error": str(exc)})
-                continue
-            if path.stem == GOLD:
-                doc_labels.gold = labels
-            else:
-                doc_labels.files[path.stem] = labels
+        names = [p.stem for p in project.label_files(doc.id)]
+        if not names:
+            continue
         try:
-            anchor_to_source(project, doc_labels)  # figures for the source as it is now
-        except AnnotateError as exc:  # the source cannot be read: the files' own figures
-            for row in doc_rows.values():
-                row.setdefault("error", str(exc))
-        for name, labels in [*doc_labels.files.items(), *([(GOLD, doc_labels.gold)] if doc_labels.gold else [])]:
-            doc_rows[name].update({"labeled": labels.labeled, "total": len(labels.sentences),
-                                   "unsure": labels.unsure, "orphans": len(labels.orphans),
-                                   "stale": name in doc_labels.stale})
-        review = document_review_counts(doc_labels)
-        for row in doc_rows.values():
-            row.update(review)
-        rows.extend(doc_rows.values())
+            dl = document_labels(project, doc, skip_broken=True)
+        except AnnotateError as exc:  # the source cannot be read
+            rows.extend(_error_row(doc.id, name, str(exc)) for name in names)
+            continue
+        review = document_review_counts(dl)
+        files = dl.every_file()
+        for name in names:
+            if name in dl.errors:
+                rows.append(_error_row(doc.id, name, dl.errors[name]))
+                continue
+            prog = progress_of(files[name], name in dl.stale)
+            rows.append({"document": doc.id, "annotator": name, "labeled": prog.labeled, "total": prog.total,
+                         "unsure": prog.unsure, "orphans": prog.orphans, "stale": prog.stale, **review})
     return rows
+
+
+def _error_row(doc_id: str, name: str, error: str) -> dict[str, Any]:
+    return {"document": doc_id, "annotator": name, "labeled": 0, "total": 0, "unsure": 0, "orphans": 0,
+            "error": error}
 
 
 def unstarted_documents(project: Project) -> list[str]:

@@ -169,7 +169,7 @@ def make_corpus(root: Path, docs: int = 1000, annotators: int = 3, sentences: in
 
 def write_caches(root: Path) -> int:
     """Write the JSON caches a LabelSession leaves beside its files (same format as session.fold)."""
-    from annotate.session import cache_path
+    from annotate.reading import cache_path
 
     n = 0
     for path in sorted((root / "labels").glob("*/*.yaml")):

@@ -92,8 +92,9 @@ from term import TOKEN, apply_csi, spawn_on_pty  # noqa: E402
 
 from annotate.errors import AnnotateError  # noqa: E402
 from annotate.models import GOLD, LabelFile, Tagset  # noqa: E402
+from annotate.reading import cache_path, journal_path, load_current  # noqa: E402
 from annotate.segment import segment, segmenter_id  # noqa: E402
-from annotate.session import LabelSession, cache_path, journal_path, load_current  # noqa: E402
+from annotate.session import LabelSession  # noqa: E402
 from annotate.store import Project, new_label_file, read_label_file, save_label_file  # noqa: E402
 from annotate.validate import check_file  # noqa: E402
 
@@ -889,7 +890,8 @@ def write_annotator_files(project: Project, rng: random.Random, tagset: Tagset) 
 
 def review_rows_of(project: Project, spans: list[tuple[int, int]]) -> list[Row]:
     """The review screen's rows, from the project's own review code."""
-    from annotate.review import load_document_labels, review_rows
+    from annotate.reading import document_labels as load_document_labels
+    from annotate.review import review_rows
 
     doc_labels = load_document_labels(project, project.document(SAMPLE_DOC))
     rows = review_rows(doc_labels, doc_labels.annotators, spans)

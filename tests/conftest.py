@@ -136,6 +136,23 @@ def open_session(project: Project, tagset: Tagset) -> Iterator:
         s.lock.release()
 
 
+def start_labels(project: Project, doc_id: str = SEED_ID, annotator: str = "alice", label: str | None = None) -> Path:
+    """Make ``annotator``'s label file of a document (it comes with a first change, not with opening).
+
+    With ``label`` the first sentence carries it; without, the file holds no label. Returns its path.
+    """
+    session = LabelSession.open(project, project.document(doc_id), annotator, project.tagset())
+    try:
+        if label is not None:
+            session.change(0, label=label)
+        else:
+            session.change(0, unsure=True)
+            session.change(0, unsure=None)
+    finally:
+        session.close()
+    return session.path
+
+
 def crash(session: LabelSession) -> None:
     """Simulate ``kill -9``: no fold, no close; the kernel drops the fd and the lock."""
     if session._journal_fd is not None:

@@ -17,7 +17,8 @@ from conftest import SEED_ID
 
 from annotate.cli import main
 from annotate.models import GOLD, Sentence, Tagset
-from annotate.session import LabelSession, load_current
+from annotate.reading import load_current
+from annotate.session import LabelSession
 from annotate.store import Project, save_label_file
 
 DOC = SEED_ID

@@ -29,14 +29,15 @@ from textual.widgets import Static
 from annotate.cli import main
 from annotate.errors import AnnotateError, LockedError
 from annotate.models import GOLD, LabelFile
-from annotate.review import load_document_labels
-from annotate.session import LabelSession, journal_path, load_current
+from annotate.reading import document_labels as load_document_labels
+from annotate.reading import journal_path, load_current
+from annotate.session import LabelSession
 from annotate.store import LabelLock, Project, atomic_write, dump_label_file, read_label_file
 from annotate.tui.app import make_app
 from annotate.tui.label_screen import LabelScreen
 
 sys.path.insert(0, str(Path(__file__).parent))
-from conftest import SEED_ID, run_async  # noqa: E402
+from conftest import SEED_ID, run_async, start_labels  # noqa: E402
 from snapshot_apps import wait_for_document
 
 REPO = Path(__file__).resolve().parent.parent
@@ -180,7 +181,7 @@ def test_another_process_holding_the_lock_is_named(project: Project,
                                                    reaper: list[subprocess.Popen[str]]) -> None:
     tagset = project.tagset()
     doc = project.document(SEED_ID)
-    LabelSession.open(project, doc, "alice", tagset).close()  # the file exists
+    start_labels(project)  # the file exists
     child = spawn(project, "alice", "hold")
     reaper.append(child)
     word, pid = read_line(child).split()
@@ -240,8 +241,7 @@ def _expected(n: int, shift: int, rounds: int) -> list[str]:
 
 def test_two_annotators_at_once_write_complete_independent_files(project: Project, tmp_path: Path,
                                                                  reaper: list[subprocess.Popen[str]]) -> None:
-    doc = project.document(SEED_ID)
-    LabelSession.open(project, doc, "alice", project.tagset()).close()
+    start_labels(project)
     n = len(read_label_file(project.label_path(SEED_ID, "alice"))[0].sentences)
     go = tmp_path / "go"
     rounds = 6
@@ -269,7 +269,7 @@ def test_review_while_an_annotator_keeps_labeling(project: Project, tmp_path: Pa
     """Gold decisions are written while alice's process rewrites her file: no corruption, no cross-writes."""
     tagset = project.tagset()
     doc = project.document(SEED_ID)
-    LabelSession.open(project, doc, "alice", tagset).close()
+    start_labels(project, label="fact")
     go = tmp_path / "go"
     rounds = 20
     alice = spawn(project, "alice", "label", str(rounds), "2", str(go))
@@ -463,8 +463,7 @@ async def test_the_screen_notices_a_replacement_by_itself(project: Project, monk
     from annotate.tui import label_screen
 
     monkeypatch.setattr(label_screen, "WATCH_INTERVAL", 0.05)
-    LabelSession.open(project, project.document(SEED_ID), "alice", project.tagset()).close()
-    path = project.label_path(SEED_ID, "alice")
+    path = start_labels(project)
     app = make_app(project, "alice", documents=[project.document(SEED_ID)], home=False)
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await wait_for_document(pilot, 300)

@@ -26,11 +26,13 @@ from snapshot_apps import labeling, wait_for_document
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
-from annotate import session as session_module
+from annotate import reading as reading_module
+from annotate import segment as segment_module
 from annotate.anchor import reanchor
 from annotate.cli import main
 from annotate.models import GOLD, LabelFile, Sentence
-from annotate.session import LabelSession, journal_path, load_current
+from annotate.reading import journal_path, load_current
+from annotate.session import LabelSession
 from annotate.store import Project, read_label_file, save_label_file
 from annotate.tui import label_screen
 from annotate.tui.app import AnnotateApp, make_app
@@ -273,7 +275,7 @@ class Gate:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.open = threading.Event()
         self.entered = threading.Event()
-        real = session_module.iter_segment
+        real = segment_module.iter_segment
 
         def gated(text: str) -> Iterator[tuple[int, int]]:
             for n, span in enumerate(real(text)):
@@ -282,8 +284,8 @@ class Gate:
                     assert self.open.wait(20), "the test never opened the gate"
                 yield span
 
-        monkeypatch.setattr(session_module, "iter_segment", gated)
-        monkeypatch.setattr(session_module, "PROGRESS_EVERY", 1)
+        monkeypatch.setattr(segment_module, "iter_segment", gated)
+        monkeypatch.setattr(reading_module, "PROGRESS_EVERY", 1)
         monkeypatch.setattr(label_screen, "FOLLOW_AT_ONCE_BYTES", 0)  # the sample is followed as a big source is
 
 

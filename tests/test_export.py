@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 
 from annotate import export as ex
 from annotate.cli import main
-from annotate.session import load_current
+from annotate.reading import load_current, read_label_data
 from annotate.store import SCHEMA_HEADER, Project
-from annotate.yamlio import dump_document
+from annotate.yamlio import dump_document, fast_load
 
 LABELS = ("fact", "speculation", "quote", "opinion")
 
@@ -315,7 +315,7 @@ sentences:
     label: ~
     unsure: yes
 """)
-    data = ex.read_label_data(path, "x")
+    data = read_label_data(path, "x")
     assert data == load_current(path).to_data()
     assert data["sentences"][0]["seconds"] == 10 and data["sentences"][1]["unsure"] is True
 
@@ -333,7 +333,7 @@ SCALARS = st.one_of(
        st.dictionaries(st.sampled_from(["version", "document", "yes", "1"]), SCALARS))
 def test_fast_yaml_path_equals_yaml_load(items: list[dict[str, Any]], top: dict[str, Any]) -> None:
     text = dump_document({**top, "sentences": items}, header=SCHEMA_HEADER)
-    fast = ex._parse_fast(text.encode("utf-8"))
+    fast = fast_load(text.encode("utf-8"))
     assert fast is None or fast == yaml.load(text, Loader=yaml.CSafeLoader)
 
 
@@ -343,7 +343,7 @@ def test_fast_yaml_path_equals_yaml_load(items: list[dict[str, Any]], top: dict[
     "a: 1.0e+3\n", "- 1\n- 2\n", "a: 017\n", "a: 1:30\n", "a: .inf\n",
 ])
 def test_fast_yaml_path_hand_cases(text: str) -> None:
-    fast = ex._parse_fast(text.encode())
+    fast = fast_load(text.encode())
     assert fast is None or fast == yaml.load(text, Loader=yaml.CSafeLoader)
 
 

@@ -28,13 +28,14 @@ import pytest
 from textual.widgets import Static
 
 from annotate.models import LabelFile
-from annotate.session import LabelSession, journal_path, load_current
+from annotate.reading import journal_path, load_current
+from annotate.session import LabelSession
 from annotate.store import LabelLock, Project, read_label_file
 from annotate.tui.app import make_app
 from annotate.tui.label_screen import LabelScreen
 
 sys.path.insert(0, str(Path(__file__).parent))
-from conftest import SEED_ID, make_project, run_async  # noqa: E402
+from conftest import SEED_ID, make_project, run_async, start_labels  # noqa: E402
 from snapshot_apps import wait_for_document
 
 STRERROR = {errno.ENOSPC: "No space left on device", errno.EROFS: "Read-only file system",
@@ -241,6 +242,7 @@ def test_repeated_failures_keep_every_change_in_order(open_session: Callable[...
     """Several changes (and undo) while the disk is full; all of them land, in order, once it clears."""
     session = open_session()
     path = session.path
+    session.change(9, unsure=True)  # the file exists
     old = path.read_bytes()
     faults.fail("all", errno.ENOSPC)
     session.change(0, label="fact")
@@ -263,17 +265,20 @@ def test_repeated_failures_keep_every_change_in_order(open_session: Callable[...
     assert saved.sentences[2].note is None and not saved.sentences[2].unsure
 
 
-def test_a_fault_while_opening_a_new_document_leaves_no_file(project: Project, faults: Faults) -> None:
-    """The very first save (a new label file) fails: a clear error, no half file, no temp file; retry works."""
+def test_a_fault_on_the_first_save_of_a_new_label_file_leaves_no_file(project: Project, faults: Faults) -> None:
+    """The very first save (the first change makes the file) fails: a clear error, no half file, no temp file;
+    the label is in the journal, and a retry writes the file."""
     tagset = project.tagset()
     doc = project.document(SEED_ID)
     path = project.label_path(SEED_ID, "alice")
     faults.fail("filewrite", errno.ENOSPC)
     session = LabelSession.open(project, doc, "alice", tagset)
     try:
+        assert session.status.error is None and not path.exists()  # opening writes nothing
+        session.change(0, label="fact")
         assert session.status.error and "No space left on device" in session.status.error
         assert not path.exists() and temp_files(path) == []
-        session.change(0, label="fact")  # the journal still works
+        assert journal_path(path).exists()  # the label is on disk all the same
         faults.clear()
         assert session.fold()
     finally:
@@ -328,8 +333,8 @@ def row_text(screen: LabelScreen, index: int) -> str:
 @run_async
 async def test_the_screen_shows_the_fault_and_saves_once_it_clears(project: Project, faults: Faults,
                                                                    code: int) -> None:
+    path = start_labels(project)  # a file to keep intact
     app = make_app(project, "alice", documents=[project.document(SEED_ID)], home=False)
-    path = project.label_path(SEED_ID, "alice")
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await wait_for_document(pilot, 300)
         assert screen.session is not None
@@ -366,8 +371,8 @@ async def test_the_screen_reports_a_failed_background_fold(project: Project, fau
     from annotate.tui import label_screen
 
     monkeypatch.setattr(label_screen, "FOLD_DELAY", 0.05)
+    path = start_labels(project)  # a file to keep intact
     app = make_app(project, "alice", documents=[project.document(SEED_ID)], home=False)
-    path = project.label_path(SEED_ID, "alice")
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await wait_for_document(pilot, 300)
         assert screen.session is not None

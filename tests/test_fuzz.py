@@ -46,8 +46,9 @@ from hypothesis import strategies as st
 from annotate.cli import main
 from annotate.errors import AnnotateError
 from annotate.models import GOLD, LabelFile, Tagset
+from annotate.reading import NeedsSegmentation, cache_path, journal_path
 from annotate.segment import iter_segment, segment
-from annotate.session import LabelSession, NeedsSegmentation, cache_path, journal_path
+from annotate.session import LabelSession
 from annotate.store import (
     Document,
     LabelLock,

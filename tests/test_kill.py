@@ -17,7 +17,7 @@ from pathlib import Path
 
 from snapshot_apps import DOC, REPO, build_project
 
-from annotate.session import journal_path, load_current
+from annotate.reading import journal_path, load_current
 from annotate.store import read_label_file
 
 KEYS: list[tuple[bytes, str]] = [

@@ -9,7 +9,8 @@ import pytest
 from conftest import HEADLINE, SEED_ID, crash
 
 from annotate.errors import AnnotateError, LockedError
-from annotate.session import LabelSession, journal_path, load_current
+from annotate.reading import journal_path, load_current
+from annotate.session import LabelSession
 from annotate.store import SCHEMA_HEADER, LabelLock, Project, read_label_file
 
 
@@ -22,10 +23,22 @@ def yaml_only(session: LabelSession):
     return read_label_file(session.path)[0]
 
 
-def test_open_creates_a_label_file_with_every_sentence(open_session, project: Project) -> None:
+def test_opening_creates_no_file_and_leaving_unlabeled_leaves_none(open_session, project: Project) -> None:
     session = open_session()
     path = project.label_path(SEED_ID, "alice")
-    assert session.path == path and path.is_file()
+    assert session.path == path and not path.exists()
+    session.add_seconds(0, 12.0)  # time on a sentence is not a change of the annotation
+    session.close()
+    assert not path.exists()
+    assert [p.name for p in path.parent.iterdir() if not p.name.startswith(".")] == []
+
+
+def test_the_first_change_creates_a_label_file_with_every_sentence(open_session, project: Project) -> None:
+    session = open_session()
+    path = project.label_path(SEED_ID, "alice")
+    session.add_seconds(0, 3.0)
+    session.change(1, note="check the date")
+    assert path.is_file()  # the YAML file, not only the journal
     text = path.read_text(encoding="utf-8")
     assert text.startswith(SCHEMA_HEADER + "\n")
     labels = yaml_only(session)
@@ -36,10 +49,12 @@ def test_open_creates_a_label_file_with_every_sentence(open_session, project: Pr
     assert labels.sentences[0].text == HEADLINE
     assert all(source.text[s.start : s.end] == s.text for s in labels.sentences)
     assert labels.labeled == 0 and len(labels.sentences) >= 4
+    assert labels.sentences[0].seconds == 3.0 and labels.sentences[1].note == "check the date"
 
 
 def test_change_is_on_disk_before_it_returns(open_session) -> None:
     session = open_session()
+    session.change(0, unsure=True)  # the file comes into being with the first change
     change = session.change(2, label="quote")
     assert change is not None and change.index == 2
     assert on_disk(session).sentences[2].label == "quote"  # journal, without folding
@@ -60,7 +75,7 @@ def test_unknown_label_is_refused(open_session) -> None:
     session = open_session()
     with pytest.raises(AnnotateError, match="'fakt' is not a label of tagset claim-types"):
         session.change(0, label="fakt")
-    assert on_disk(session).sentences[0].label is None
+    assert not session.path.exists()  # nothing was written
 
 
 def test_fold_empties_the_journal_and_writes_the_yaml(open_session) -> None:
@@ -191,6 +206,7 @@ def test_journal_write_failure_keeps_the_change_and_reports(open_session, monkey
 
 def test_journal_failure_then_next_change_writes_both(open_session, monkeypatch) -> None:
     session = open_session()
+    session.change(2, unsure=True)
     monkeypatch.setattr(os, "write", lambda fd, data: (_ for _ in ()).throw(
         OSError(errno.ENOSPC, "No space left on device")))
     session.change(0, label="fact")
@@ -204,6 +220,7 @@ def test_journal_failure_then_next_change_writes_both(open_session, monkeypatch)
 
 def test_fold_failure_keeps_the_old_yaml_and_the_journal(open_session, monkeypatch) -> None:
     session = open_session()
+    session.change(2, unsure=True)
     before = session.path.read_bytes()
     session.change(0, label="fact")
 
@@ -248,6 +265,7 @@ def test_file_with_unknown_label_is_not_opened_or_changed(open_session, project:
 
 def test_session_on_another_tagset_is_refused(open_session, project: Project, tagset) -> None:
     session = open_session()
+    session.change(0, label="fact")
     session.close()
     other = tagset.model_copy(update={"name": "other"})
     with pytest.raises(AnnotateError, match="claim-types"):

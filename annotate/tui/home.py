@@ -10,9 +10,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from ..errors import AnnotateError
 from ..models import Tagset
-from ..session import load_current
+from ..reading import FileProgress, file_progress
 from ..store import Document, Project
 from .keybar import KeyBar
 from .widgets import progress_bar
@@ -20,42 +19,31 @@ from .widgets import progress_bar
 
 @dataclass
 class DocProgress:
-    """One row of the home screen."""
+    """One row of the home screen: a document and this annotator's progress on it (None: not started)."""
 
     doc: Document
-    labeled: int = 0
-    total: int = 0
-    unsure: int = 0
-    orphans: int = 0
-    error: str | None = None
+    progress: FileProgress | None = None
+
+    @property
+    def error(self) -> str | None:
+        """Why the label file cannot be read, if it cannot."""
+        return self.progress.error if self.progress else None
 
     @property
     def fraction(self) -> float:
         """Share of sentences labeled (0 when not started)."""
-        return self.labeled / self.total if self.total else 0.0
+        p = self.progress
+        return p.labeled / p.total if p and p.total else 0.0
 
     @property
     def finished(self) -> bool:
         """True when every sentence is labeled."""
-        return self.total > 0 and self.labeled == self.total
+        return bool(self.progress and self.progress.finished)
 
 
 def document_progress(project: Project, annotator: str) -> list[DocProgress]:
-    """Progress of ``annotator`` on every document (unstarted documents have total 0)."""
-    rows = []
-    for doc in project.documents():
-        row = DocProgress(doc)
-        path = project.label_path(doc.id, annotator)
-        if path.exists():
-            try:
-                labels = load_current(path, project.display(path))
-            except AnnotateError as exc:
-                row.error = str(exc)
-            else:
-                row.labeled, row.total = labels.labeled, len(labels.sentences)
-                row.unsure, row.orphans = labels.unsure, len(labels.orphans)
-        rows.append(row)
-    return rows
+    """Progress of ``annotator`` on every document, for the sources as they are now."""
+    return [DocProgress(doc, file_progress(project, doc, annotator)) for doc in project.documents()]
 
 
 class HomeScreen(Screen[None]):
@@ -109,18 +97,20 @@ class HomeScreen(Screen[None]):
             self.rows.sort(key=lambda r: (r.fraction, r.doc.id))
         table.clear()
         for r in self.rows:
-            if r.error:
-                prog = Text(f"error: {r.error}", style="red")
+            p = r.progress
+            if p is not None and p.error:
+                prog = Text(f"error: {p.error}", style="red")
                 labeled = Text("")
-            elif r.total:
+            elif p is not None and p.started:
                 style = "green" if r.finished else "yellow"
-                prog = Text(progress_bar(r.labeled, r.total, 16), style=style)
-                labeled = Text(f"{r.labeled}/{r.total}", justify="right")
+                prog = Text(progress_bar(p.labeled, p.total, 16), style=style)
+                labeled = Text(f"{p.labeled}/{p.total}", justify="right")
             else:
                 prog = Text("not started", style="dim")
                 labeled = Text("", justify="right")
-            table.add_row(r.doc.id, prog, labeled, Text(str(r.unsure or ""), justify="right"),
-                          Text(str(r.orphans or ""), justify="right"), key=r.doc.id)
+            unsure, orphans = (p.unsure, p.orphans) if p is not None else (0, 0)
+            table.add_row(r.doc.id, prog, labeled, Text(str(unsure or ""), justify="right"),
+                          Text(str(orphans or ""), justify="right"), key=r.doc.id)
         target = 0
         for k, r in enumerate(self.rows):
             if (current is not None and r.doc.id == current) or (

@@ -18,10 +18,9 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from ..agreement import cohen_kappa, krippendorff_alpha
-from ..anchor import reanchor
 from ..models import GOLD, Tagset
-from ..review import AGREED, DISAGREED, MISSING, DocumentLabels, SentenceReview, load_document_labels, review_rows
-from ..segment import segment
+from ..reading import DocumentLabels, document_labels, journal_path
+from ..review import AGREED, DISAGREED, MISSING, SentenceReview, review_rows
 from ..session import LabelSession
 from ..store import Document, Project
 from .label_screen import LabelScreen
@@ -70,25 +69,18 @@ class ReviewScreen(LabelScreen):
             raise
         return session
 
-    def _load_annotators(self, session: LabelSession, doc_labels: DocumentLabels | None = None) -> None:
-        """Read the annotators' files (or take ``doc_labels``), re-anchored in memory to the session's source."""
-        doc_labels = doc_labels or load_document_labels(self.project, self.doc, self.chosen)
+    def _load_annotators(self, session: LabelSession, skip_broken: bool = False) -> None:
+        """Read the annotators' files, re-anchored in memory to the session's source (``skip_broken``: leave out
+        a file that cannot be read instead of failing)."""
+        doc_labels = document_labels(self.project, self.doc, self.chosen, source=session.source,
+                                     skip_broken=skip_broken)
         self.stale = [name for name in doc_labels.stale if name != GOLD]  # gold is the session's own file
-        spans = None
-        for name, lf in list(doc_labels.files.items()):
-            if lf.source_sha256 != session.source.sha256:
-                spans = spans or segment(session.source.text)
-                doc_labels.files[name], _ = reanchor(lf, session.source.text, spans, session.source.sha256)
-                if name not in self.stale:
-                    self.stale.append(name)
         self.doc_labels = doc_labels
         self.annotators = [a for a in (self.chosen or doc_labels.annotators) if a in doc_labels.files]
         self.rows = review_rows(doc_labels, self.annotators, [s.span for s in session.sentences])
         self._annotator_stamps = self._stamps()
 
     def _stamps(self) -> dict[str, tuple[int, int] | None]:
-        from ..session import journal_path
-
         out: dict[str, tuple[int, int] | None] = {}
         for a in self.chosen or self.project.annotators(self.doc.id):
             path = self.project.label_path(self.doc.id, a)
@@ -318,7 +310,7 @@ class ReviewScreen(LabelScreen):
             self._load_annotators(self.session)
         except Exception as exc:  # noqa: BLE001 - a broken file mid-pull: the files as last read, re-anchored
             self.app.notify(f"An annotator's file cannot be read: {exc}", severity="error")
-            self._load_annotators(self.session, self.doc_labels)
+            self._load_annotators(self.session, skip_broken=True)
         if self.view is not None and self.only_disagreements:
             self.view.dimmed = {i for i, r in enumerate(self.rows) if not r.needs_review}
 

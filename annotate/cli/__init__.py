@@ -1,0 +1,150 @@
+"""The ``annotate`` command: a thin click layer that parses, calls the parts, prints and exits."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .. import __version__
+from ..errors import AnnotateError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_INVALID = 1
+"""Exit code when a check found problems (validate)."""
+EXIT_USAGE = 2
+"""Exit code for usage and input errors."""
+
+
+def fail(message: str) -> None:
+    """Print one line on stderr and exit with code 2."""
+    click.echo(f"annotate: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def user_errors(func: F) -> F:
+    """Turn errors the user can cause into one line on stderr and exit code 2.
+
+    A reader that goes away (``annotate status | head -1``) ends the command quietly,
+    as Unix tools do: no message, exit status 141 (128 + SIGPIPE).
+    """
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except BrokenPipeError:
+            reader_gone()
+        except AnnotateError as exc:
+            fail(str(exc))
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            fail(f"{where}{exc.strerror or exc}")
+
+    return wrapper  # type: ignore[return-value]
+
+
+EXIT_PIPE = 141
+"""Exit status when the reader of the output went away (128 + SIGPIPE, as a shell reports it)."""
+
+
+def reader_gone() -> None:
+    """Stdout's reader closed the pipe: stop without a word (and without Python's flush warning at exit)."""
+    import os
+
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(EXIT_PIPE)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Keep the garbage collector off while a screen starts; the app switches it back on.
+
+    Start-up creates a few hundred thousand objects that live as long as the app
+    (modules, pydantic validators, Textual's styles). The collector runs over them
+    about ten times before the first key can be handled, frees nothing and costs
+    30-50 ms (a full collection alone ~25 ms). Once the first frame is shown the app
+    freezes them out of its reach (``gc.freeze``) and switches it on again; if the
+    screen never opens, it is switched on here.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+ROOT_KEY = "annotate.root"
+
+
+def project_of(ctx: click.Context, must_exist: bool = True) -> Any:
+    """The project of the command (``--root``, default the current folder).
+
+    ``must_exist``: a folder without ``seeds/`` is no project, an error saying so
+    (``annotate import`` creates one and passes False).
+    """
+    from ..store import Project
+
+    given = ctx.find_root().meta.get(ROOT_KEY)
+    project = Project(given or ".")
+    if not project.root.is_dir():
+        raise AnnotateError("project root is not a folder", given or ".")
+    if must_exist and not project.seeds.is_dir():
+        hint = "pass the project folder with --root DIR" if given is None else "is --root the project folder?"
+        raise AnnotateError(f"no annotation project here: {project.root} has no seeds/ folder ({hint})")
+    return project
+
+
+def _remember_root(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.find_root().meta[ROOT_KEY] = value
+
+
+root_option = click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Project root holding seeds/, labels/ and schemas/ (default: the current folder).",
+    expose_value=False,
+    is_eager=True,
+    callback=_remember_root,
+)
+"""``--root``, before the command (``annotate --root P status``) or after it (``annotate status --root P``)."""
+
+
+@click.group(invoke_without_command=True)
+@root_option
+@click.option("--annotator", default=None, help="Your annotator name (default: $ANNOTATE_ANNOTATOR or login).")
+@click.version_option(version=__version__, prog_name="annotate")
+@click.pass_context
+@user_errors
+def main(ctx: click.Context, annotator: str | None) -> None:
+    """Label sentences of news articles as fact, speculation, quote or opinion.
+
+    With no command, opens the home screen: every document with your progress.
+    """
+    if ctx.invoked_subcommand is None:
+        with collector_paused():
+            from ..store import annotator_name
+
+            project = project_of(ctx)
+            name = annotator_name(annotator)
+            project.tagset()  # fail early, before the screen, on a broken tagset
+            from ..tui.app import run_app
+
+            run_app(project, annotator=name, documents=None, scheme=None, home=True)
+
+
+from . import agreement, documents, export, screens, suggest  # noqa: E402, F401  (they register their commands)

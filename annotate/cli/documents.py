@@ -1,0 +1,107 @@
+"""Commands that look at the project's files: segment, validate, status, schemas."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import EXIT_INVALID, main, project_of, root_option, user_errors
+
+
+@main.command()
+@click.argument("doc")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: a list of {start, end, text}.")
+@root_option
+@click.pass_context
+@user_errors
+def segment(ctx: click.Context, doc: str, as_json: bool) -> None:
+    """Show the sentences of a document with their character offsets (the units every annotator labels)."""
+    from ..reading import document_units
+
+    project = project_of(ctx)
+    document = project.document(doc)
+    source = project.read_source(document)
+    spans, segmenter = document_units(project, document, source)
+    if as_json:
+        rows = [{"start": s, "end": e, "text": source.text[s:e]} for s, e in spans]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    width = len(str(len(spans)))
+    for n, (s, e) in enumerate(spans, 1):
+        text = " ".join(source.text[s:e].split())
+        click.echo(f"{n:>{width}}  {s:>6}-{e:<6} {text}")
+    click.echo(f"{len(spans)} sentences in {document.id} ({segmenter or 'segmenter not recorded'})", err=True)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--fix", is_flag=True, help="Re-anchor files whose source changed, and save them.")
+@root_option
+@click.pass_context
+@user_errors
+def validate(ctx: click.Context, paths: tuple[Path, ...], fix: bool) -> None:
+    """Check label files (default: all under labels/); exit 1 when any is invalid."""
+    from ..validate import validate_files
+
+    project = project_of(ctx)
+    results = validate_files(project, list(paths), fix=fix)
+    bad = 0
+    for r in results:
+        if r.problem:
+            bad += 1
+            click.echo(r.problem)
+        elif r.fixed:
+            click.echo(f"{r.where}: re-anchored: {r.fixed}")
+    n = len(results)
+    summary = f"{n - bad} of {n} label files valid" if n else "no label files found"
+    click.echo(summary, err=True)
+    sys.exit(EXIT_INVALID if bad else 0)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of per-file progress.")
+@root_option
+@click.pass_context
+@user_errors
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Progress per document and annotator: labeled / total, unsure, orphans."""
+    from ..validate import status_rows
+
+    project = project_of(ctx)
+    rows = status_rows(project)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    from ..report import print_status
+    from ..validate import unstarted_documents
+
+    print_status(project, rows, unstarted_documents(project))
+
+
+@main.command("schemas")
+@click.option("--check", is_flag=True, help="Exit 1 when the committed schemas differ from the models.")
+@root_option
+@click.pass_context
+@user_errors
+def schemas_cmd(ctx: click.Context, check: bool) -> None:
+    """Write the JSON Schemas of the label file and tagset into schemas/."""
+    from ..models import json_schemas
+
+    project = project_of(ctx, must_exist=False)  # writes schemas/; no documents needed
+    stale = []
+    for name, schema in json_schemas().items():
+        path = project.schemas / name
+        text = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+        if check:
+            if not path.is_file() or path.read_text() != text:
+                stale.append(name)
+        else:
+            project.schemas.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            click.echo(f"wrote {project.display(path)}")
+    if stale:
+        click.echo(f"out of date: {', '.join(stale)} (run annotate schemas)", err=True)
+        sys.exit(EXIT_INVALID)

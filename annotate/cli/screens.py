@@ -1,0 +1,106 @@
+"""Commands that open a screen: label and review (a bare ``annotate`` opens the home screen)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..errors import AnnotateError
+from . import collector_paused, main, project_of, root_option, user_errors
+
+
+@main.command()
+@click.argument("docs", nargs=-1)
+@click.option("--annotator", "annotator_opt", default=None, help="Your annotator name.")
+@click.option("--scheme", default=None, help="Tagset name (schemas/<name>.yaml) or a tagset file.")
+@click.option("--suggest", is_flag=True,
+              help="Show a suggested label for each sentence (Enter accepts). Default: blind, nothing shown.")
+@click.option("--order", type=click.Choice(["document", "uncertain"]), default="document", show_default=True,
+              help="Which unlabeled sentence comes next: in reading order, or the ones the suggester is least "
+                   "sure of first (its suggestions stay hidden unless --suggest).")
+@root_option
+@click.pass_context
+@user_errors
+def label(ctx: click.Context, docs: tuple[str, ...], annotator_opt: str | None, scheme: str | None,
+          suggest: bool, order: str) -> None:
+    """Open the labeling screen on documents (doc ids or paths under seeds/)."""
+    with collector_paused():
+        code = _label(ctx, docs, annotator_opt, scheme, suggest, order)
+    sys.exit(code)
+
+
+def _label(ctx: click.Context, docs: tuple[str, ...], annotator_opt: str | None, scheme: str | None,
+           suggest: bool, order: str) -> int:
+    """The body of ``annotate label``; returns the exit code."""
+    from ..models import GOLD
+    from ..segment import cancel_prefetch, prefetch
+    from ..store import annotator_name
+
+    project = project_of(ctx)
+    name = annotator_name(annotator_opt or ctx.find_root().params.get("annotator"))
+    if name == GOLD:
+        raise AnnotateError("--annotator: gold is reserved for review decisions (use annotate review)")
+    documents = [project.document(d) for d in docs] or None
+    sources = [project.read_source(d) for d in documents or []]  # a missing or binary source: error now
+    if documents and not project.label_path(documents[0].id, name).exists():
+        prefetch(sources[0].text)  # a new document: segmented on another core while the screen starts
+    try:
+        tagset = project.tagset(scheme) if scheme else project.tagset()
+        lock = None
+        if documents:
+            from ..store import LabelLock
+
+            # Refuse at once, before the screen opens, when another process is labeling this file.
+            lock = LabelLock(project.label_path(documents[0].id, name), "annotate label")
+            lock.acquire()
+        from ..tui.app import run_app
+
+        code = run_app(project, annotator=name, documents=documents, scheme=scheme, home=not documents,
+                       tagset=tagset, lock=lock, suggest=suggest, order=order)
+    finally:
+        cancel_prefetch()  # not picked up (an error, or the screen never opened the document)
+    return code
+
+
+@main.command()
+@click.argument("doc")
+@click.option("--annotators", default=None, help="Comma-separated annotators to compare (default: all).")
+@click.option("--reviewer", default=None, help="Your name as reviewer (default: $ANNOTATE_ANNOTATOR or login).")
+@click.option("--scheme", default=None, help="Tagset name or file (default: the annotators' tagset).")
+@root_option
+@click.pass_context
+@user_errors
+def review(ctx: click.Context, doc: str, annotators: str | None, reviewer: str | None,
+           scheme: str | None) -> None:
+    """Compare annotators on a document and decide gold labels (saved to labels/DOC/gold.yaml)."""
+    with collector_paused():  # a screen starts: see collector_paused
+        from ..models import GOLD
+        from ..reading import document_labels
+        from ..store import annotator_name
+
+        project = project_of(ctx)
+        name = annotator_name(reviewer or ctx.find_root().params.get("annotator"))
+        if name == GOLD:
+            raise AnnotateError("--reviewer: gold is reserved for the adjudicated labels; use your own name")
+        document = project.document(doc)
+        project.read_source(document)
+        names = [a.strip() for a in annotators.split(",") if a.strip()] if annotators else []
+        loaded = document_labels(project, document)
+        available = loaded.annotators
+        unknown = [n for n in names if n not in available]
+        if GOLD in names:
+            raise AnnotateError("--annotators: gold is the adjudicated label, not an annotator")
+        if unknown:
+            raise AnnotateError(f"--annotators: no label file for {', '.join(unknown)} in labels/{document.id}/"
+                                f" (have: {', '.join(available) or 'none'})")
+        if not available:
+            raise AnnotateError(f"nobody has labeled {document.id} yet: nothing to review", document.id)
+        tagset = project.tagset(scheme or loaded.files[(names or available)[0]].scheme)
+        from ..store import LabelLock
+
+        LabelLock(project.label_path(document.id, GOLD), "annotate review").acquire_and_release()
+        from ..tui.app import run_app
+
+        sys.exit(run_app(project, annotator=name, documents=[document], scheme=None, home=False,
+                         tagset=tagset, review=names))
