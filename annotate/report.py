@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from .store import Project
+
+
+def output_console() -> Console:
+    """Where tables go: the terminal at its width, or, when stdout is a pipe or a file, whole values.
+
+    Rich cuts cells to 80 columns when it cannot ask a terminal; piped output must keep every
+    document name whole so rows can be told apart (``annotate status | cat``, ``| grep``).
+    """
+    if sys.stdout.isatty():
+        return Console()
+    return Console(width=100_000, soft_wrap=True, no_color=True)
 
 
 def fmt(figure: dict[str, Any] | None, digits: int = 3) -> str:
@@ -23,7 +35,7 @@ def fmt(figure: dict[str, Any] | None, digits: int = 3) -> str:
 def print_status(project: Project, rows: list[dict[str, Any]], unstarted: list[str],
                  console: Console | None = None) -> None:
     """Progress per document and annotator, then agreement counts per document."""
-    console = console or Console()
+    console = console or output_console()
     table = Table(title=f"annotate status: {project.root}", title_justify="left")
     for col in ("document", "annotator", "labeled", "total", "done", "unsure", "orphans"):
         table.add_column(col, justify="left" if col in ("document", "annotator") else "right")
@@ -58,7 +70,7 @@ def print_status(project: Project, rows: list[dict[str, Any]], unstarted: list[s
 
 def print_agreement(result: dict[str, Any], console: Console | None = None) -> None:
     """The agreement report as tables: overall, pairs, per label, per document, boundaries."""
-    console = console or Console()
+    console = console or output_console()
     u = result["units"]
     console.print(f"[b]Agreement[/b] over {len(result.get('documents', []))} documents,"
                   f" annotators: {', '.join(result['annotators']) or 'none'}")

@@ -169,28 +169,36 @@ def read_file(path: Path, what: str, where: str, missing: str | None = None) -> 
 
 
 def decode_source(raw: bytes, where: str) -> str:
-    """Source bytes as text: UTF-8 (a BOM is dropped), not empty, not binary."""
+    """Source bytes as text: UTF-8 (a BOM is dropped), not empty, not binary.
+
+    Bytes in another encoding (UTF-16/32, cp1252, latin-1) are an error that says which
+    encoding they look like and how to convert the file.
+    """
+    from .encodings import guess
+
     if not raw.strip():
         raise AnnotateError("source file is empty: nothing to label", where)
-    if b"\x00" in raw[:65536]:
-        raise AnnotateError("source looks binary (contains NUL bytes), not UTF-8 text", where)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
+        found = guess(raw)
+        if found is None:
+            raise AnnotateError("source looks binary (contains NUL bytes), not text", where) from None
+        if found.wide:
+            raise AnnotateError(f"source {found.advice(where)}", where) from None
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise AnnotateError(
-            f"source is not UTF-8 text (byte 0x{raw[exc.start]:02x}); convert it to UTF-8", where, line, col
-        ) from None
+        raise AnnotateError(f"source {found.advice(where)} (first non-UTF-8 byte: 0x{raw[exc.start]:02x})",
+                            where, line, col) from None
+    if "\x00" in text[:65536]:
+        found = guess(raw)
+        if found is None:
+            raise AnnotateError("source looks binary (contains NUL bytes), not text", where)
+        raise AnnotateError(f"source {found.advice(where)}", where)
     text = text.removeprefix("\ufeff")
     if not text.strip():  # only Unicode whitespace (U+2028, U+3000, NBSP...) or a BOM: no sentence at all
         raise AnnotateError("source file has no text, only whitespace: nothing to label", where)
     return text
-
-
-def source_offset_base(raw: bytes) -> int:
-    """How many characters the decoded text drops from the start (a UTF-8 BOM)."""
-    return 1 if raw.startswith(b"\xef\xbb\xbf") else 0
 
 
 # --------------------------------------------------------------------------- annotators

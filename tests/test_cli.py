@@ -215,6 +215,76 @@ def test_status_table(project: Project, tagset) -> None:
     assert "alice" in result.stdout and "kim-visits" in result.stdout
 
 
+def test_piped_status_keeps_whole_document_names(project: Project, tagset) -> None:
+    """Rich cuts cells at 80 columns when it cannot ask a terminal; piped output must not be cut."""
+    long_ids = [f"bbc-business-2004-{n:03d}-a-long-descriptive-name" for n in (1, 2)]
+    for doc_id in long_ids:
+        write_source(project, doc_id, "One sentence here.\n\nAnother one there.\n")
+        session = LabelSession.open(project, project.document(doc_id), "alice", tagset)
+        session.change(0, label="fact")
+        session.close()
+    env = {"PATH": "/usr/bin:/bin", "ANNOTATE_ANNOTATOR": "alice"}
+    piped = subprocess.run([sys.executable, "-m", "annotate", "--root", str(project.root), "status"],
+                           capture_output=True, text=True, env=env, timeout=60)
+    assert piped.returncode == 0, piped.stderr
+    for doc_id in long_ids:
+        assert doc_id in piped.stdout
+    assert "…" not in piped.stdout
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(project: Project) -> None:
+    """``annotate segment DOC | head -1``: no "Broken pipe" message, the shell's SIGPIPE status."""
+    write_source(project, "long", "".join(f"Sentence number {n} is here.\n\n" for n in range(3000)))
+    proc = subprocess.Popen([sys.executable, "-m", "annotate", "--root", str(project.root), "segment", "long"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # the reader goes away, as head -1 does
+    err = proc.stderr.read().decode()
+    code = proc.wait(timeout=60)
+    assert first.split()[0] == b"1"
+    assert err == "" and code == 141
+
+
+def test_status_outside_a_project_says_so(tmp_path: Path) -> None:
+    empty = tmp_path / "not-a-project"
+    empty.mkdir()
+    line = assert_user_error(run(empty, "status"), "no annotation project here", "seeds/")
+    assert str(empty) in line
+    for command in (["agreement"], ["export", "--out", str(tmp_path / "out")], ["validate"], ["segment", "x"]):
+        assert_user_error(run(empty, *command), "no annotation project here")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("encoding, needle", [
+    ("utf-16", "UTF-16 (little-endian) with a byte-order mark"),
+    ("utf-16-be", "UTF-16 (big-endian)"),
+    ("utf-32", "UTF-32 (little-endian) with a byte-order mark"),
+    ("cp1252", "Windows-1252 (cp1252)"),
+])
+def test_a_source_in_another_encoding_is_named_with_how_to_convert(project: Project, encoding: str,
+                                                                  needle: str) -> None:
+    write_source(project, "other", "He said \u201cit rained\u201d \u2014 twice.\n\nThen it stopped.\n".encode(encoding))
+    line = assert_user_error(run(project, "segment", "other"), "seeds/other.txt", needle, "iconv -f ")
+    assert "binary" not in line
+
+
+def test_segment_lists_the_units_annotators_label(project: Project, tagset) -> None:
+    """After someone labeled the document, segment shows their units (shared by every annotator)."""
+    from annotate.reading import load_current
+    from annotate.store import save_label_file
+
+    label_some(project, tagset)
+    path = project.label_path(SEED_ID, "alice")
+    labels = load_current(path)
+    first, second = labels.sentences[3], labels.sentences[4]
+    text = project.read_source(project.document(SEED_ID)).text
+    labels.sentences[3:5] = [first.model_copy(update={"end": second.end, "text": text[first.start:second.end]})]
+    save_label_file(path, labels)  # alice's units: 4 and 5 joined (as a boundary fix would)
+    result = run(project, "segment", SEED_ID, "--json")
+    assert [(r["start"], r["end"]) for r in json.loads(result.stdout)] == [s.span for s in labels.sentences]
+
+
 # --------------------------------------------------------------------------- user errors
 
 
