@@ -182,6 +182,7 @@ _DATELINE = re.compile(
 
 _DOUBLE_QUOTE = re.compile("[\"\u201c\u201d]")
 _WORD_CHAR = re.compile(r"\w")
+_LINE_BREAK_CHAR = re.compile("[\n\r\u2028\u2029\x0b\x0c\x1c-\x1e\x85]")  # what str.splitlines() breaks at
 
 _MAX_QUOTE_UNITS = 6
 """A quotation is kept in one unit only if pySBD cut it into fewer pieces than this."""
@@ -293,15 +294,20 @@ def _join_pairs(text: str, spans: list[Span]) -> list[Span]:
 
 
 def _belongs_to_previous(text: str, prev: Span, span: Span, first: bool) -> bool:
-    """The pair rules: attribution after a quotation, an ellipsis inside a sentence, a dateline."""
+    """The pair rules: attribution after a quotation, an ellipsis inside a sentence, a unit that
+    starts with a comma, semicolon or colon, a dateline."""
     last, head = text[prev[1] - 1], text[span[0]]
+    if head in ",;:" or (last == head == "." and prev[1] == span[0]):  # never start at a comma or mid-ellipsis
+        return True
     if last in _CLOSERS and _QUOTE_THEN_ATTRIBUTION.search(text, prev[0], prev[1]):
         return _is_attribution(text[span[0]:span[1]])
     if last in ".\u2026" + _CLOSERS and (head.islower() or head.isdigit()):
         pattern = _ELLIPSIS_END if head.islower() else _NUMBER_ELLIPSIS_END
         if pattern.search(text, prev[0], prev[1]):
             return True
-    return first and "\n" not in text[prev[1]:span[0]] and _DATELINE.fullmatch(text, *prev) is not None
+    if not first or _LINE_BREAK_CHAR.search(text, prev[1], span[0]):
+        return False
+    return _DATELINE.fullmatch(text, *prev) is not None
 
 
 def _is_attribution(unit: str) -> bool:
@@ -318,7 +324,7 @@ def _fix_number_stops(text: str, spans: list[Span]) -> list[Span]:
     for s, e in spans[1:]:
         ps, pe = out[-1]
         m = _LEADING_NUMBER_STOP.match(text, s, e)
-        if (m and text[pe - 1].isalpha() and "\n" not in text[pe:s]
+        if (m and text[pe - 1].isalpha() and not _LINE_BREAK_CHAR.search(text, pe, s)
                 and not _LIST_MARKER.match(text, ps, pe)):
             out[-1] = (ps, m.end())
             rest = _trim(text, m.end(), e)
