@@ -146,7 +146,6 @@ def _split_block(text: str, start: int, end: int) -> list[Span]:
 # each block is first cut where a quotation opens after a sentence-final mark (a hard cut,
 # :func:`_pieces`), pySBD runs on each piece, and :func:`_repair` fixes what is left.
 
-_OPENING = "\"“"  # marks that open a double quotation (straight one: by context)
 _SENTENCE_END = "[.?!…][)\\]\"'”’]*"
 _HARD_CUT = re.compile(_SENTENCE_END + r"\s+(?=[\"“][A-Z0-9]|['‘][A-Z])")
 """Where a quotation opens (mark + capital or digit) after a sentence-final mark: a new sentence."""
@@ -169,14 +168,14 @@ _MAX_ATTRIBUTION_WORDS = 8
 
 _ELLIPSIS_END = re.compile(r"(?:\.\.\.|…)[\"'”’]*$")
 _NUMBER_ELLIPSIS_END = re.compile(r"\d(?:\.\.\.|…)$")
-_LIST_MARKER = re.compile(r"^\(?(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)]")
+_LIST_MARKER = re.compile(r"\(?(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)]")
 _LEADING_NUMBER_STOP = re.compile(r"\d{1,4}\.(?=\s)")
 
 _DATELINE = re.compile(
-    r"[A-Z][A-Z.'’&\- ]*[A-Z.]"          # CITY, all capitals
-    r"(?:,\s+(?:[A-Z][A-Za-z]*\.?\s?)+)?"     # , St.  /  , N.C.
-    r"(?:\s*\([^()\n]{1,40}\))?"             # (Agency)
-    r"(?:\s*[-–—]{1,2})?"             # -  --  —
+    r"[A-Z][A-Z.'’&\- ]*[A-Z.]"         # CITY, all capitals
+    r"(?:,\s+(?:[A-Z][A-Za-z]*\.?\s?)+)?"  # , St.  /  , N.C.
+    r"(?:\s*\([^()\n]{1,40}\))?"          # (Agency)
+    r"(?:\s*[-–—]{1,2})?"          # -  --  —
 )
 """A first unit that is only a dateline (``WEST PALM BEACH, Fla.``, ``LONDON (Reuters) -``)."""
 
@@ -185,7 +184,7 @@ _WORD_CHAR = re.compile(r"\w")
 _LINE_BREAK_CHAR = re.compile("[\n\r\u2028\u2029\x0b\x0c\x1c-\x1e\x85]")  # what str.splitlines() breaks at
 
 _MAX_QUOTE_UNITS = 6
-"""A quotation is kept in one unit only if pySBD cut it into fewer pieces than this."""
+"""A quotation is kept in one unit only if pySBD cut it into at most this many pieces."""
 
 
 def _pieces(text: str, start: int, end: int) -> Iterator[Span]:
@@ -248,7 +247,7 @@ def _join_quotations(text: str, spans: list[Span], piece_ends: set[int]) -> list
         first = end_index
         for opened, closed in _quotations(text, piece[0][0], piece[-1][1]) if piece else ():
             inside = [i for i in range(1, len(piece)) if opened < piece[i][0] <= closed]
-            if inside and len(inside) < _MAX_QUOTE_UNITS:
+            if inside and len(inside) + 1 <= _MAX_QUOTE_UNITS:
                 k = inside[0] - 1
                 piece[k:inside[-1] + 1] = [(piece[k][0], piece[inside[-1]][1])]
         out.extend(piece)
