@@ -3,7 +3,7 @@
 Every file of a project may come from someone else through git. Each attack of the
 issue is tried as such a person would: a label file whose ``source:`` or ``document:``
 points elsewhere, symbolic links under ``seeds/``, ``labels/``, ``schemas/`` and
-``.annotate/`` leading out of the project.
+``.annotate/`` leading out of the project, and a pickle put where the model lives.
 Each test records every file the process opens (as the kernel names it, links
 resolved) and snapshots the folder outside the project, and asserts that nothing
 outside was opened or written.
@@ -11,10 +11,13 @@ outside was opened or written.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import io
 import json
 import os
+import pickle
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -351,10 +354,11 @@ def test_a_label_folder_linked_outside_is_never_written_through(area: Area, no_s
     assert project.label_files("other") == [] and project.label_files() == []
     rows = json.loads(cli(project, "status", "--json").stdout)
     assert rows[-1]["refused"] == "labels/other"
+    assert cli(project, "suggest", "other", "--no-print").exit_code == 2  # its suggestions file would go there
     area.assert_untouched(opened)
 
 
-@pytest.mark.parametrize("name", [".alice.journal", ".alice.yaml.lock", ".alice.cache.json"])
+@pytest.mark.parametrize("name", [".alice.journal", ".alice.yaml.lock", "_suggestions.yaml", ".alice.cache.json"])
 def test_files_beside_a_label_file_linked_outside_are_refused(area: Area, name: str) -> None:
     project = area.project
     path = two_annotators(project)
@@ -387,6 +391,7 @@ def test_the_annotate_folder_linked_outside_is_never_written(area: Area) -> None
     path = two_annotators(project)  # labeling works: the caches are left aside
     assert load_current(path, LABEL, project.root).sentences[0].label == "fact"
     assert cli(project, "status").exit_code == 0
+    one_line_error(cli(project, "suggest", "--with", "model", SEED_ID), ".annotate/model.npz: leads outside")
     validate = cli(project, "validate")
     assert ".annotate: leads outside the project" in validate.stdout
     area.assert_untouched(opened)
@@ -453,6 +458,99 @@ def test_a_folder_the_user_names_is_the_users_choice(area: Area) -> None:
     assert result.exit_code == 0, result.output
     assert (area.exports / "train.jsonl").exists() or (area.exports / "stats.json").exists()
     assert read_file(area.secret, "file", "x") == (SECRET + "\n").encode()  # no root: a plain read
+
+
+# --------------------------------------------------------------------------- 3. no pickle
+
+
+class CreatesAFile:
+    """Unpickling this creates a file: what a pickle forced into a repository can do on load."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Path.write_text, (self.path, "pwned by a pickle"))
+
+
+@pytest.mark.parametrize("where", ["model.pkl", "model.npz", "inside the npz"])
+def test_a_pickle_put_where_the_model_lives_is_never_loaded(area: Area, where: str) -> None:
+    pytest.importorskip("sklearn")
+    np = pytest.importorskip("numpy")
+    project = area.project
+    pwned = area.outside / "pwned"
+    payload = pickle.dumps(CreatesAFile(pwned))
+    folder = project.root / ".annotate"
+    folder.mkdir()
+    if where == "inside the npz":
+        out = io.BytesIO()
+        np.savez(out, meta=np.array([CreatesAFile(pwned)], dtype=object), coef=np.zeros(3))
+        (folder / "model.npz").write_bytes(out.getvalue())
+    else:
+        (folder / where).write_bytes(payload)
+    line = one_line_error(cli(project, "suggest", "--with", "model", SEED_ID), "run annotate suggest train")
+    if where == "model.pkl":
+        assert "never loaded" in line and "pickle" in line
+    assert not pwned.exists(), "a pickle ran"
+
+
+def test_no_pickle_anywhere_in_the_tool() -> None:
+    for path in sorted((REPO / "annotate").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
+                assert not {"pickle", "dill", "joblib", "cloudpickle", "shelve", "marshal"} & set(names), path
+            if isinstance(node, ast.keyword) and node.arg == "allow_pickle":
+                assert isinstance(node.value, ast.Constant) and node.value.value is False, path
+
+
+# --------------------------------------------------------------------------- the one place that opens project files
+
+GUARDED = {"read_file": 4, "load_current": 2, "read_label_data": 2, "read_label_file": 2, "atomic_write": 2,
+           "save_label_file": 2, "remove_stale_temps": 1, "LabelLock": 2, "write_parse_cache": 3, "load_tagset": 3,
+           "read_if_there": 1, "read_cache": 1, "write_cache": 2, "read_journal": 1, "open_inside": 0,
+           "unlink_inside": 0, "open_folder_inside": 0}
+"""Functions that open files, and where their ``root`` argument (the project they must stay in) goes."""
+
+RAW_FILE_ACCESS = {"read_bytes", "read_text", "write_bytes", "write_text", "unlink"}
+RAW_OS_CALLS = {"open", "replace", "rename", "unlink", "remove", "mkdir", "makedirs", "symlink", "link"}
+ALLOWED_RAW = {"store.py": "the one place that opens project files", "export.py": "writes the --out folder",
+               "segment.py": "reads the package's own files", "cli/__init__.py": "os.devnull"}
+
+
+def _calls(path: Path) -> Iterator[ast.Call]:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            yield node
+
+
+def test_every_read_and_write_of_project_files_names_the_project() -> None:
+    """A new reading path cannot forget the project root: each call passes it (root=..., or in place)."""
+    for path in sorted((REPO / "annotate").rglob("*.py")):
+        if path.name == "store.py":
+            continue
+        for call in _calls(path):
+            name = getattr(call.func, "id", None) or getattr(call.func, "attr", None)
+            if name not in GUARDED:
+                continue
+            passed = any(k.arg == "root" for k in call.keywords) or len(call.args) > GUARDED[name]
+            assert passed, f"{path.relative_to(REPO)}:{call.lineno}: {name}() without the project root"
+
+
+def test_project_files_are_opened_in_one_place() -> None:
+    for path in sorted((REPO / "annotate").rglob("*.py")):
+        rel = path.relative_to(REPO / "annotate").as_posix()
+        if rel in ALLOWED_RAW:
+            continue
+        for call in _calls(path):
+            func = call.func
+            if isinstance(func, ast.Attribute):
+                owner = getattr(func.value, "id", None)
+                raw = func.attr in RAW_FILE_ACCESS or (owner in ("os", "io", "shutil") and func.attr in RAW_OS_CALLS)
+            else:
+                raw = getattr(func, "id", None) == "open"
+            assert not raw, f"annotate/{rel}:{call.lineno}: opens a file itself; use annotate.store's functions"
 
 
 def test_journal_and_cache_files_are_read_through_the_project(area: Area) -> None:
