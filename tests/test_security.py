@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import importlib.util
 import io
 import json
 import os
@@ -206,6 +207,8 @@ def test_a_source_that_climbs_out_is_an_error_with_file_and_line_in_every_comman
     one_line_error(cli(project, "review", SEED_ID, "--reviewer", "carol"), where)
     one_line_error(cli(project, "export", "--out", str(area.exports)), where)
     assert cli(project, "suggest", SEED_ID, "--no-print").exit_code == 0  # the rules need no label file
+    if importlib.util.find_spec("sklearn"):
+        one_line_error(cli(project, "suggest", "train"), where)  # training reads every label file
     with pytest.raises(AnnotateError, match=f"^{where}"):
         LabelSession.open(project, project.document(SEED_ID), "alice", project.tagset())
     area.assert_untouched(opened)
