@@ -229,6 +229,60 @@ def is_plain_label_data(data: Any) -> bool:
     return all(_sentence_ok(o, False, 0) >= 0 for o in orphans)
 
 
+class SuggestRules(BaseModel):
+    """A label's ``suggest:`` section in a tagset: when the rules suggester (``annotate suggest``) proposes it.
+
+    Unset keys (null) take the tagset's defaults: for ``claim-types`` the decision order
+    quote, opinion, speculation, fact and the rhetorical-question rule of opinion; for
+    other tagsets false and "after the labels that need quotation marks, in tagset order".
+    """
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    cues: list[str] = Field(
+        default_factory=list,
+        description="Words or phrases that fire the label (case-insensitive, whole words, any whitespace"
+        " between the words of a phrase). A label whose list is empty (and that needs no quotation marks"
+        " and fires on no question) is the fallback, suggested when nothing else fires.",
+    )
+    needs_quotation_marks: bool | None = Field(
+        default=None,
+        description="The label fires only when double quotation marks surround a substantial part of the"
+        " sentence and a cue occurs outside them (in the sentence or a neighbour); with no cues, the marks"
+        " alone are enough.",
+    )
+    questions: bool | None = Field(
+        default=None, description="A sentence ending with '?' outside quotation marks fires the label."
+    )
+    priority: float | None = Field(
+        default=None, description="Labels are tried lowest first; the first that fires wins."
+    )
+
+    @field_validator("cues")
+    @classmethod
+    def _real_words(cls, v: list[str]) -> list[str]:
+        for i, cue in enumerate(v):
+            if not cue.strip():
+                raise ValueError(f"cue {i + 1} is empty: a cue is a word or phrase")
+        return v
+
+    @field_validator("needs_quotation_marks", "questions", mode="before")
+    @classmethod
+    def _true_or_false(cls, v: Any) -> Any:
+        if v is not None and not isinstance(v, bool):
+            raise ValueError(f"must be true or false, not {v!r}")
+        return v
+
+    @field_validator("priority", mode="before")
+    @classmethod
+    def _a_number(cls, v: Any) -> Any:
+        if v is None:
+            return v
+        if isinstance(v, bool) or not isinstance(v, int | float) or v != v or v in (float("inf"), float("-inf")):
+            raise ValueError(f"must be a number (lower is tried first), not {v!r}")
+        return v
+
+
 class TagLabel(BaseModel):
     """One label of a tagset: its name, key, colour and guidelines."""
 
@@ -242,7 +296,9 @@ class TagLabel(BaseModel):
     definition: str = Field(min_length=1, description="What the label means, in one or two sentences.")
     rules: list[str] = Field(default_factory=list, description="Decision rules for the hard cases.")
     examples: list[str] = Field(default_factory=list, description="Short example sentences.")
-    suggest: dict[str, Any] | None = Field(default=None, description="Cue lists for the rules suggester.")
+    suggest: SuggestRules | None = Field(
+        default=None, description="When the rules suggester proposes this label; without it, never."
+    )
 
     @field_validator("key")
     @classmethod
@@ -300,7 +356,7 @@ class Tagset(BaseModel):
     def from_trusted(cls, data: dict[str, Any]) -> Tagset:
         """Build from ``model_dump(mode="json")`` of a tagset this tool validated (the tagset cache)."""
         fields = dict(data)
-        fields["labels"] = [TagLabel.model_construct(**lab) for lab in data["labels"]]
+        fields["labels"] = [_trusted_label(lab) for lab in data["labels"]]
         return cls.model_construct(**fields)
 
     @property
@@ -324,6 +380,12 @@ class Tagset(BaseModel):
             if lab.key:
                 keys[lab.key] = lab.name
         return keys
+
+
+def _trusted_label(data: dict[str, Any]) -> TagLabel:
+    suggest = data.get("suggest")
+    return TagLabel.model_construct(**{**data, "suggest": None if suggest is None
+                                       else SuggestRules.model_construct(**suggest)})
 
 
 def json_schemas() -> dict[str, dict[str, Any]]:

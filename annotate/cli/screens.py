@@ -52,7 +52,7 @@ def _label(ctx: click.Context, docs: tuple[str, ...], annotator_opt: str | None,
             from ..store import LabelLock
 
             # Refuse at once, before the screen opens, when another process is labeling this file.
-            lock = LabelLock(project.label_path(documents[0].id, name), "annotate label")
+            lock = LabelLock(project.label_path(documents[0].id, name), "annotate label", root=project.root)
             lock.acquire()
         from ..tui.app import run_app
 
@@ -99,7 +99,7 @@ def review(ctx: click.Context, doc: str, annotators: str | None, reviewer: str |
         tagset = project.tagset(scheme or loaded.files[(names or available)[0]].scheme)
         from ..store import LabelLock
 
-        LabelLock(project.label_path(document.id, GOLD), "annotate review").acquire_and_release()
+        LabelLock(project.label_path(document.id, GOLD), "annotate review", root=project.root).acquire_and_release()
         from ..tui.app import run_app
 
         sys.exit(run_app(project, annotator=name, documents=[document], scheme=None, home=False,
