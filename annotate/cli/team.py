@@ -141,7 +141,7 @@ def print_annotator_status(ctx: click.Context, as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--out", "out", default=None, type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--out", "out", default=None, type=click.Path(path_type=Path),
               help="The HTML file to write (e.g. report.html).")
 @click.option("--title", default=None, help="The page's title (default: the project folder's name).")
 @root_option

@@ -153,22 +153,24 @@ def mix_chart(result: dict[str, Any], labels: list[str], colours: dict[str, str]
 
 def _heatmap(ax: Any, matrix: list[list[float | None]], cells: list[list[str]], rows: list[str],
              cols: list[str], vmin: float, vmax: float, cmap: str) -> Any:
-    """A heatmap with its cells written in; None cells are left grey."""
+    """A heatmap of vector cells (no raster image) with their text written in; None cells are left grey."""
+    import matplotlib
     import numpy as np
 
     data = np.ma.masked_invalid(np.array([[np.nan if v is None else v for v in row] for row in matrix], float))
-    colour_map = __import__("matplotlib").colormaps[cmap].copy()
-    colour_map.set_bad("#eeeeee")
-    image = ax.imshow(data, cmap=colour_map, vmin=vmin, vmax=vmax, aspect="auto")
-    ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right")
-    ax.set_yticks(range(len(rows)), rows)
+    colour_map = matplotlib.colormaps[cmap].with_extremes(bad="#eeeeee")
+    mesh = ax.pcolormesh(data, cmap=colour_map, vmin=vmin, vmax=vmax, edgecolors="white", linewidth=1.5)
+    ax.set_xticks([j + 0.5 for j in range(len(cols))], cols, rotation=30, ha="right")
+    ax.set_yticks([i + 0.5 for i in range(len(rows))], rows)
+    ax.invert_yaxis()
     ax.spines[:].set_visible(False)
+    ax.tick_params(length=0)
     for i, row in enumerate(cells):
         for j, text in enumerate(row):
             value = matrix[i][j]
-            dark = value is not None and (value - vmin) / ((vmax - vmin) or 1) > 0.6
-            ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white" if dark else "black")
-    return image
+            dark = cmap == "Blues" and value is not None and (value - vmin) / ((vmax - vmin) or 1) > 0.6
+            ax.text(j + 0.5, i + 0.5, text, ha="center", va="center", fontsize=7, color="white" if dark else "black")
+    return mesh
 
 
 def agreement_chart(result: dict[str, Any]) -> Any:
@@ -195,7 +197,8 @@ def agreement_chart(result: dict[str, Any]) -> Any:
     fig = _figure(len(names), width=min(12.0, 2.5 + 0.9 * len(cols)))
     ax = fig.add_subplot()
     image = _heatmap(ax, matrix, cells, names, cols, -1.0, 1.0, "RdYlGn")
-    fig.colorbar(image, ax=ax, label="Cohen's kappa", shrink=0.8)
+    bar = fig.colorbar(image, ax=ax, label="Cohen's kappa", shrink=0.8)
+    bar.solids.set_rasterized(False)  # vector, like the rest: no embedded image
     return fig
 
 
