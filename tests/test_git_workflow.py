@@ -174,3 +174,18 @@ def test_annotators_and_a_reviewer_share_work_through_git_without_conflict_or_lo
         assert row["done"] == row["assigned"] == len(queues[row["annotator"]])
         assert row["last_activity"]["source"] == "git"
         assert row["median_seconds_per_sentence"]["value"] == 2.5
+
+
+def test_assign_check_says_when_git_would_commit_the_tools_own_files(tmp_path: Path) -> None:
+    project = small_project(tmp_path / "p", 2, TEAM)
+    git(tmp_path, "init", "-q", str(project.root))
+    result = CliRunner().invoke(main, ["--root", str(project.root), "assign", "--check"])
+    assert result.exit_code == 1
+    assert "annotate: git would commit labels/_doc/.name.journal" in result.stderr
+    assert "git would commit .annotate/cache/x.json" in result.stderr
+    shutil.copy(REPO / ".gitignore", project.root / ".gitignore")
+    (project.labels).mkdir()
+    shutil.copy(REPO / "labels" / ".gitignore", project.labels / ".gitignore")
+    result = CliRunner().invoke(main, ["--root", str(project.root), "assign", "--check"])
+    assert result.exit_code == 0, result.output
+    assert "git would commit" not in result.stderr

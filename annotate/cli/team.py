@@ -26,7 +26,8 @@ def _state(ctx: click.Context, dated: bool = False) -> Any:
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the plan (or the queue, or the problems) as JSON.")
 @click.option("--check", is_flag=True,
-              help="List documents with fewer or more annotators than needed; exit 1 when there are any.")
+              help="List documents with fewer or more annotators than needed, and the tool's own files git would"
+                   " commit; exit 1 when there are any.")
 @click.option("--annotator", "who", default=None, help="Show this annotator's queue in order instead.")
 @root_option
 @click.pass_context
@@ -37,9 +38,15 @@ def assign(ctx: click.Context, as_json: bool, check: bool, who: str | None) -> N
     if state.team is None:
         raise AnnotateError(NO_PROJECT_FILE)
     if check:
+        from ..team.activity import unignored_tool_files
+
         problems = state.coverage_problems()
         _print_problems(problems, as_json)
-        sys.exit(EXIT_INVALID if problems else 0)
+        leaks = unignored_tool_files(state.project)
+        for path in leaks:
+            click.echo(f"annotate: git would commit {path}: the tool's own files stay out of git"
+                       " (.gitignore: .annotate/; labels/.gitignore: .* and !.gitignore)", err=True)
+        sys.exit(EXIT_INVALID if problems or leaks else 0)
     if who is not None:
         _print_queue(state, who, as_json)
         return

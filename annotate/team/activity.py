@@ -119,3 +119,23 @@ def date_work(project: Project, files: Iterable[FileWork]) -> None:
             fw.time, fw.time_source = when, "git"
         else:
             fw.time, fw.time_source = (fw.mtime or None), "mtime"
+
+
+TOOL_FILES = ("labels/_doc/.name.journal", "labels/_doc/.name.cache.json", "labels/_doc/.name.yaml.lock",
+              "labels/_doc/.name.yaml.1a2b.tmp", ".annotate/cache/x.json")
+"""One example of each kind of file the tool keeps for itself (never to be committed)."""
+
+
+def unignored_tool_files(project: Project) -> list[str]:
+    """Which kinds of the tool's own files git would commit here (empty when all are ignored, or without git)."""
+    if _git(project.root, "rev-parse", "--is-inside-work-tree") is None:
+        return []
+    try:
+        proc = subprocess.run([*GIT, "-C", str(project.root), "check-ignore", "--no-index", "--stdin", "-z"],
+                              input="\0".join(TOOL_FILES).encode(), capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    if proc.returncode not in (0, 1):  # 1: none of them is ignored
+        return []
+    ignored = set(proc.stdout.decode("utf-8", "replace").split("\0"))
+    return [path for path in TOOL_FILES if path not in ignored]
