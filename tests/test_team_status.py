@@ -280,3 +280,42 @@ def test_team_commands_import_neither_textual_nor_matplotlib(tmp_path: Path) -> 
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "LOADED: []" in proc.stderr
+
+
+def test_every_file_is_read_as_the_one_reading_path_reads_it(tmp_path: Path) -> None:
+    """Stale sources, merged units, a journal not folded, a broken file: the same figures as reading.document_labels."""
+    from annotate.boundaries import make_change, record_change, units_path
+    from annotate.reading import document_labels, progress_of
+    from annotate.session import LabelSession
+
+    project = fixture_project(tmp_path / "p")
+    source = project.read_source(project.document("d00"))
+    at2 = source.text.index("It may")  # merge sentences 1 and 2 of d00
+    record_change(units_path(project.labels / "d00", "bob"), "d00", "bob", make_change("merge", at2, source.text,
+                                                                                       source.sha256))
+    seed = project.seeds / "d01.txt"
+    seed.write_text("A new first sentence was added. " + seed.read_text(encoding="utf-8"), encoding="utf-8")
+    session = LabelSession.open(project, project.document("d02"), "carol", project.tagset())
+    session.change(0, label=F)  # first change: file written; the second waits in the journal
+    session.change(1, label=S)
+    os.close(session._journal_fd)  # type: ignore[arg-type]
+    session._journal_fd = None
+    session.lock.release()
+    project.label_path("d03", "alice").parent.mkdir(parents=True, exist_ok=True)
+    project.label_path("d03", "alice").write_text("version: 1\nsentences: [\n", encoding="utf-8")
+    state = team_state(project)
+    for doc in project.documents():
+        dl = document_labels(project, doc, skip_broken=True)
+        files = dl.every_file()
+        mine = state.documents[doc.id].files
+        assert sorted(mine) == sorted([*files, *dl.errors]), doc.id
+        for name, fw in mine.items():
+            if name in dl.errors:
+                assert fw.error == dl.errors[name]
+                continue
+            assert fw.progress == progress_of(files[name], name in dl.stale), (doc.id, name)
+            assert fw.labels == [(s.start, s.end, s.label) for s in files[name].sentences if s.label], (doc.id, name)
+    assert state.documents["d00"].files["alice"].stale and state.documents["d00"].files["alice"].total == 3
+    assert state.documents["d01"].files["alice"].stale
+    assert state.documents["d02"].files["carol"].labeled == 2 and state.documents["d02"].files["carol"].pending
+    assert (state.documents["d03"].files["alice"].error or "").startswith("labels/d03/alice.yaml:3:1: YAML syntax")

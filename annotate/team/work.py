@@ -109,17 +109,27 @@ class ProjectWork:
 
 
 def label_files_by_document(project: Project) -> dict[str, list[Path]]:
-    """Every label file under ``labels/`` (suggestions left out), grouped by the document folder it lives in."""
+    """Every label file under ``labels/`` (the tool's own files left out), grouped by its document folder."""
     by_doc: dict[str, list[Path]] = {}
     for path in project.label_files():
         by_doc.setdefault(path.parent.relative_to(project.labels).as_posix(), []).append(path)
     return by_doc
 
 
+def documents_with_boundary_changes(project: Project) -> set[str]:
+    """Documents whose units were merged or split (``labels/<doc>/_units-*.yaml``, :mod:`annotate.boundaries`)."""
+    from ..boundaries import UNITS_PREFIX
+
+    if not project.labels.is_dir():
+        return set()
+    return {p.parent.relative_to(project.labels).as_posix() for p in project.labels.glob(f"**/{UNITS_PREFIX}*.yaml")}
+
+
 def read_work(project: Project) -> ProjectWork:
     """Sum up every label file of the project (a broken file is kept with its error, never dropped)."""
     documents = {d.id: d for d in project.documents()}
     work = ProjectWork(documents)
+    changed_units = documents_with_boundary_changes(project)
     for doc_id, paths in sorted(label_files_by_document(project).items()):
         doc = documents.get(doc_id)
         if doc is None:
@@ -131,7 +141,7 @@ def read_work(project: Project) -> ProjectWork:
         except AnnotateError as exc:
             work.files[doc_id] = {p.stem: _unreadable(project, doc_id, p, str(exc)) for p in paths}
             continue
-        work.files[doc_id] = {p.stem: file_work(project, doc, source, p) for p in paths}
+        work.files[doc_id] = {p.stem: file_work(project, doc, source, p, doc_id in changed_units) for p in paths}
     return work
 
 
@@ -151,17 +161,23 @@ def _stat(fw: FileWork, path: Path) -> None:
         fw.mtime = max(fw.mtime, journal.st_mtime)
 
 
-def file_work(project: Project, doc: Document, source: Source, path: Path) -> FileWork:
-    """One label file summed up: its current labels (journal included, re-anchored when the source changed)."""
+def file_work(project: Project, doc: Document, source: Source, path: Path, units_changed: bool = False) -> FileWork:
+    """One label file summed up: its current labels (journal included, carried over when the source changed).
+
+    The plain data of the file when it was made for this source and the document's units
+    were never merged or split; otherwise :func:`annotate.reading.current_labels`, which
+    re-anchors and follows boundary changes in memory (``stale``).
+    """
     where = path.relative_to(project.root).as_posix()
     fw = FileWork(doc.id, path.stem, where)
     _stat(fw, path)
     try:
         data = read_label_data(path, where)
         check_identity(data, doc, path.stem, where, project)
-        if data["source_sha256"] != source.sha256:
-            data = current_labels(project, doc, path.stem, source).labels.to_data()
-            fw.stale = True
+        if units_changed or data["source_sha256"] != source.sha256:
+            current = current_labels(project, doc, path.stem, source)
+            data = current.labels.to_data()
+            fw.stale = current.stale or current.units is not None
         else:
             _check_spans(data, source.text, where)
     except AnnotateError as exc:
