@@ -183,3 +183,17 @@ async def test_the_queue_through_pilot_finishing_a_document_offers_the_next_of_t
         assert isinstance(app.screen, LabelScreen) and app.screen.doc.id == queue[1].id
     after = annotator_queue(team_state(project), "alice")
     assert [i.doc.id for i in after.done] == [queue[0].id]
+
+
+def test_assign_review_lists_the_documents_ready_for_review(team_project: Project) -> None:
+    state = team_state(team_project)
+    d = state.documents["d04"]
+    for who in d.assigned:
+        label(team_project, "d04", who, TRUTH)
+    result = CliRunner().invoke(main, ["--root", str(team_project.root), "assign", "--review", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == [{"document": "d04", "status": "not started", "annotators": d.assigned,
+                                          "decided": 0, "total": None}]
+    text = CliRunner().invoke(main, ["--root", str(team_project.root), "assign", "--review"])
+    assert text.stdout.split() == ["d04", "not", "started", *(f"{a}," for a in d.assigned[:-1]), d.assigned[-1]]
+    assert "1 documents ready for review" in text.stderr

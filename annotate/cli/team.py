@@ -18,9 +18,12 @@ NO_PROJECT_FILE = ("no project file: annotate.yaml is missing, so nobody is assi
 
 
 def _state(ctx: click.Context, dated: bool = False) -> Any:
+    """The team's state; the collector waits while every label file is read (millions of objects that stay)."""
     from ..team import team_state
+    from . import collector_paused
 
-    return team_state(project_of(ctx), dated=dated)
+    with collector_paused():
+        return team_state(project_of(ctx), dated=dated)
 
 
 @main.command()
@@ -29,12 +32,16 @@ def _state(ctx: click.Context, dated: bool = False) -> Any:
               help="List documents with fewer or more annotators than needed, and the tool's own files git would"
                    " commit; exit 1 when there are any.")
 @click.option("--annotator", "who", default=None, help="Show this annotator's queue in order instead.")
+@click.option("--review", is_flag=True, help="Show the documents ready for review instead (in review first).")
 @root_option
 @click.pass_context
 @user_errors
-def assign(ctx: click.Context, as_json: bool, check: bool, who: str | None) -> None:
+def assign(ctx: click.Context, as_json: bool, check: bool, who: str | None, review: bool) -> None:
     """Who labels which document, from annotate.yaml (rendezvous hashing: the same plan on every clone)."""
     state = _state(ctx)
+    if review:
+        _print_review(state, as_json)
+        return
     if state.team is None:
         raise AnnotateError(NO_PROJECT_FILE)
     if check:
@@ -94,6 +101,22 @@ def _print_queue(state: Any, who: str, as_json: bool) -> None:
         click.echo(f"{r['document']:<{width}}  {r['status']:<11}  {count}")
     click.echo(f"{who}: {len(queue.in_progress)} in progress, {len(queue.not_started)} not started,"
                f" {len(queue.done)} done; next: {queue.next.id if queue.next else 'nothing, all done'}", err=True)
+
+
+def _print_review(state: Any, as_json: bool) -> None:
+    from ..team.queues import review_queue
+
+    rows = [{"document": i.doc.id, "status": i.status, "annotators": i.state.assigned or i.state.working,
+             "decided": i.progress.labeled if i.progress else 0, "total": i.progress.total if i.progress else None}
+            for i in review_queue(state)]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    width = max((len(r["document"]) for r in rows), default=8)
+    for r in rows:
+        decided = f"  {r['decided']}/{r['total']} decided" if r["total"] else ""
+        click.echo(f"{r['document']:<{width}}  {r['status']:<11}  {', '.join(r['annotators'])}{decided}")
+    click.echo(f"{len(rows)} documents ready for review (every annotator done, gold labels not complete)", err=True)
 
 
 def _print_plan(data: dict[str, Any]) -> None:
