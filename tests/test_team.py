@@ -87,7 +87,8 @@ def test_a_broken_project_file_is_one_line_with_file_and_line_and_exit_2(tmp_pat
                                                                           message: str) -> None:
     project = small_project(tmp_path / "p", 2, text)
     before = (project.root / "annotate.yaml").read_bytes()
-    for args in (["assign"], ["status", "--by", "annotator"], ["report", "--out", str(tmp_path / "r.html")]):
+    for args in (["assign"], ["status", "--by", "annotator"], ["report", "--out", str(tmp_path / "r.html")],
+                 ["label", "--annotator", "alice"]):
         result = CliRunner().invoke(main, ["--root", str(project.root), *args])
         assert result.exit_code == 2, (args, result.output)
         err = result.stderr.strip()

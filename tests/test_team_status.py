@@ -149,9 +149,10 @@ def test_the_text_table_shows_the_figures_with_their_counts(tmp_path: Path) -> N
     project = fixture_project(tmp_path / "p")
     out = CliRunner().invoke(main, ["--root", str(project.root), "status", "--by", "annotator"])
     assert out.exit_code == 0, out.output
-    line = next(x for x in out.stdout.splitlines() if "alice" in x and "16.7%" in x)
-    for cell in ("16.7% (n=6)", "4.0 (n=5)", "783 (n=5)", "2024-03-02 08:30 (mtime)", "100.0% (n=4)"):
-        assert cell in line, (cell, line)
+    lines = [x for x in out.stdout.splitlines() if "alice" in x]
+    assert "16.7% (n=6)" in lines[0] and lines[0].split("│")[2:7] == [" 4 ", " 1 ", " 1 ", " 2 ", " 6 "]
+    for cell in ("4.0 (n=5)", "783 (n=5)", "2024-03-02 08:30 mtime", "100.0% (n=4)"):
+        assert cell in lines[1], (cell, lines[1])
     assert "0.67 (n=4)" in out.stdout and "75.0% (n=4)" in out.stdout  # alice x bob
     assert "rita 4 sentences in 1 documents" in out.stdout
 

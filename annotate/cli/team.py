@@ -215,20 +215,26 @@ def _print_status(result: dict[str, Any]) -> None:
     console.print(f"{head}; documents: {counts['total']}, {counts['started']} started, {counts['labeled_by_all']}"
                   f" labeled by all their annotators, {counts['ready_for_review']} ready for review,"
                   f" {counts['adjudicated']} adjudicated")
-    table = Table(title="per annotator", title_justify="left")
-    cols = ("annotator", "assigned", "done", "in progress", "labels", "unsure", "s/sentence (median)", "labels/h",
-            "last activity", "accuracy vs gold", "kappa vs gold")
-    for col in cols:
-        table.add_column(col, justify="left" if col in ("annotator", "last activity") else "right")
+    progress = Table(title="progress per annotator (documents; labels: labeled sentences)", title_justify="left")
+    for col in ("annotator", "assigned", "done", "in progress", "not started", "labels", "unsure"):
+        progress.add_column(col, justify="left" if col == "annotator" else "right", no_wrap=col == "annotator")
+    quality = Table(title="speed and quality (n: sentences behind the figure)", title_justify="left")
+    for col in ("annotator", "s/sentence", "labels/h", "accuracy vs gold", "kappa vs gold", "last activity"):
+        quality.add_column(col, justify="left" if col in ("annotator", "last activity") else "right",
+                           no_wrap=col == "annotator")
     for a in result["annotators"]:
         name = a["annotator"] + ("" if a["in_team"] in (True, None) else " (not in team)")
         last = a["last_activity"]
-        when = f"{last['time'].replace('T', ' ')[:16]} ({last['source']})" if last else "-"
-        table.add_row(name, "-" if a["assigned"] is None else str(a["assigned"]), str(a["done"]),
-                      str(a["in_progress"]), str(a["labels"]), _figure(a["unsure_rate"], pct=True),
-                      _figure(a["median_seconds_per_sentence"], 1), _figure(a["labels_per_hour"], 0), when,
-                      _figure(a["gold"]["accuracy"], pct=True), _figure(a["gold"]["cohen_kappa"]))
-    console.print(table)
+        when = f"{last['time'].replace('T', ' ')[:16]} {last['source']}" if last else "-"
+        progress.add_row(name, "-" if a["assigned"] is None else str(a["assigned"]), str(a["done"]),
+                         str(a["in_progress"]), "-" if a["not_started"] is None else str(a["not_started"]),
+                         str(a["labels"]), _figure(a["unsure_rate"], pct=True))
+        quality.add_row(a["annotator"], _figure(a["median_seconds_per_sentence"], 1), _figure(a["labels_per_hour"], 0),
+                        _figure(a["gold"]["accuracy"], pct=True), _figure(a["gold"]["cohen_kappa"]), when)
+    console.print(progress)
+    console.print(quality)
+    console.print("s/sentence: median seconds per labeled sentence; labels/h from the seconds recorded; last"
+                  " activity (UTC): git = last commit of the file, mtime = changed since or not in git")
     _print_pairs(console, result)
     reviewers = [r for r in result["reviewers"] if r["decided"] or r["in_team"]]
     if reviewers:
