@@ -150,7 +150,12 @@ def test_the_text_table_shows_the_figures_with_their_counts(tmp_path: Path) -> N
     out = CliRunner().invoke(main, ["--root", str(project.root), "status", "--by", "annotator"])
     assert out.exit_code == 0, out.output
     lines = [x for x in out.stdout.splitlines() if "alice" in x]
-    assert "16.7% (n=6)" in lines[0] and lines[0].split("│")[2:7] == [" 4 ", " 1 ", " 1 ", " 2 ", " 6 "]
+    data = json.loads(CliRunner().invoke(main, ["--root", str(project.root), "status", "--by", "annotator",
+                                                "--json"]).stdout)
+    alice = row(data, "alice")
+    cells = [c.strip() for c in lines[0].split("│")[2:8]]
+    assert cells == [str(alice[k]) for k in ("assigned", "done", "in_progress", "not_started", "labels")] + [
+        "16.7% (n=6)"]
     for cell in ("4.0 (n=5)", "783 (n=5)", "2024-03-02 08:30 mtime", "100.0% (n=4)"):
         assert cell in lines[1], (cell, lines[1])
     assert "0.67 (n=4)" in out.stdout and "75.0% (n=4)" in out.stdout  # alice x bob
