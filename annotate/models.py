@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 FORMAT_VERSION = 1
 """The label file format version this tool reads and writes."""
@@ -388,12 +388,103 @@ def _trusted_label(data: dict[str, Any]) -> TagLabel:
                                        else SuggestRules.model_construct(**suggest)})
 
 
+PROJECT_FORMAT_VERSION = 1
+"""The project file format version this tool reads."""
+
+AnnotatorName = Annotated[str, Field(pattern=ANNOTATOR_PATTERN, description="An annotator name.")]
+
+
+class TeamMember(BaseModel):
+    """An annotator of the team with a share of the documents."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    name: AnnotatorName
+    share: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(
+        default=1,
+        description="Relative weight in the assignment draw (default 1; 2 draws about twice as often;"
+        " 0 takes no new documents, while work already done still counts).",
+    )
+
+
+class DocumentSelection(BaseModel):
+    """Which documents the team divides: shell-style patterns on document ids."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    include: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="Patterns of document ids to assign (fnmatch: * matches any characters, / included).",
+    )
+    exclude: list[str] = Field(default_factory=list, description="Patterns of document ids left out.")
+
+
+def _entry_kind(value: Any) -> str:
+    return "name" if isinstance(value, str) else "member"
+
+
+TeamEntry = Annotated[
+    Annotated[AnnotatorName, Tag("name")] | Annotated[TeamMember, Tag("member")], Discriminator(_entry_kind)
+]
+"""An annotator of the project file: a bare name, or a mapping with name and share."""
+
+
+class ProjectFile(BaseModel):
+    """The team of a project: ``annotate.yaml`` at the project root."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    version: int = Field(default=PROJECT_FORMAT_VERSION, description="Project file format version (1).")
+    seed: str | int = Field(
+        default=0, description="Seed of the assignment draw; change it to draw a different plan."
+    )
+    annotators_per_document: Annotated[int, Field(ge=1)] = Field(
+        default=1, description="How many annotators label each document (2 or more measures agreement)."
+    )
+    annotators: list[TeamEntry] = Field(
+        min_length=1, description="The annotators: names, or {name, share} mappings."
+    )
+    reviewers: list[AnnotatorName] = Field(
+        default_factory=list, description="Who adjudicates (may also be annotators)."
+    )
+    documents: DocumentSelection = Field(
+        default_factory=DocumentSelection, description="Which documents are assigned (default: all)."
+    )
+
+    @field_validator("version")
+    @classmethod
+    def _known_version(cls, v: int) -> int:
+        if not 1 <= v <= PROJECT_FORMAT_VERSION:
+            raise ValueError(f"project file version {v} is not one this tool reads ({PROJECT_FORMAT_VERSION})")
+        return v
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> ProjectFile:
+        for key, names in (("annotators", [m.name for m in self.members]), ("reviewers", self.reviewers)):
+            seen: set[str] = set()
+            for i, name in enumerate(names):
+                if name == GOLD:
+                    raise ValueError(f"{key}[{i}]: {GOLD} is reserved for the adjudicated labels")
+                if name in seen:
+                    raise ValueError(f"{key}[{i}]: {name} is listed twice")
+                seen.add(name)
+        return self
+
+    @property
+    def members(self) -> list[TeamMember]:
+        """The annotators as members (a bare name has share 1)."""
+        return [TeamMember(name=m) if isinstance(m, str) else m for m in self.annotators]
+
+
 def json_schemas() -> dict[str, dict[str, Any]]:
-    """The JSON Schemas of the label file and the tagset, by file name under ``schemas/``."""
+    """The JSON Schemas of the label file, the tagset and the project file, by file name under ``schemas/``."""
     labels = LabelFile.model_json_schema()
     labels["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     labels["title"] = "annotate label file (format version 1)"
     tagset = Tagset.model_json_schema()
     tagset["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     tagset["title"] = "annotate tagset"
-    return {"labels.schema.json": labels, "tagset.schema.json": tagset}
+    project = ProjectFile.model_json_schema()
+    project["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    project["title"] = "annotate project file (annotate.yaml)"
+    return {"labels.schema.json": labels, "tagset.schema.json": tagset, "project.schema.json": project}

@@ -63,11 +63,18 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], fix: bool) -> None:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of per-file progress.")
+@click.option("--by", type=click.Choice(["document", "annotator"]), default="document", show_default=True,
+              help="annotator: progress, speed and quality per annotator (agreement, accuracy vs gold).")
 @root_option
 @click.pass_context
 @user_errors
-def status(ctx: click.Context, as_json: bool) -> None:
-    """Progress per document and annotator: labeled / total, unsure, orphans."""
+def status(ctx: click.Context, as_json: bool, by: str) -> None:
+    """Progress per document and annotator: labeled / total, unsure, orphans (--by annotator: per annotator)."""
+    if by == "annotator":
+        from .team import print_annotator_status
+
+        print_annotator_status(ctx, as_json)
+        return
     from ..validate import status_rows
 
     project = project_of(ctx)
