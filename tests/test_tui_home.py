@@ -8,8 +8,9 @@ from contextlib import asynccontextmanager
 import pytest
 from conftest import label_as, run_async, write_source
 from snapshot_apps import ALICE, BOB, DOC, app_for, build_project, screen_lines, text_of, wait_for_document
+from textual import events
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable
 
 from annotate.store import Project
 from annotate.tui.app import AnnotateApp
@@ -80,8 +81,7 @@ async def test_slash_filters_by_name_as_you_type_and_escape_clears(many: Project
         total = MANY + 4
         assert f"{total} documents" in text_of(home, "#bar")
         await pilot.press("slash")
-        box = home.query_one("#filter", Input)
-        assert box.display and box.has_focus
+        assert home.query_one("#filter").display and home.filter_open
         await pilot.press("1")
         assert names(home) == sorted([f"doc-{k:02d}" for k in range(MANY) if "1" in f"{k:02d}"] + ["latin1-menu"])
         assert f"{len(names(home))} of {total} documents" in text_of(home, "#bar")
@@ -100,9 +100,27 @@ async def test_slash_filters_by_name_as_you_type_and_escape_clears(many: Project
         await pilot.press("backspace")
         assert len(names(home)) == 10
         await pilot.press("escape")
-        assert not box.display and box.value == "" and names(home) == sorted(names(home))
+        assert not home.query_one("#filter").display and home.filter_text == "" and names(home) == sorted(names(home))
         assert len(names(home)) == total and f"{total} documents" in text_of(home, "#bar")
         assert home.query_one(DocumentTable).has_focus
+
+
+@run_async
+async def test_letters_typed_fast_after_slash_all_go_into_the_filter(many: Project) -> None:
+    """Keys arriving together (a fast typist, a paste): none of them sorts, reviews or quits instead."""
+    async with at_home(many) as (app, pilot, home):
+        for ch in "/doc-1q":
+            app.post_message(events.Key(ch if ch != "/" else "slash", ch))
+        for _ in range(50):
+            await pilot.pause(0.01)
+            if home.filter_text == "doc-1q":
+                break
+        assert home.filter_text == "doc-1q" and names(home) == [] and app.return_code is None
+        assert home.sort_by == "name"
+        await pilot.press("backspace")
+        assert names(home) == [f"doc-1{k}" for k in range(10)]
+        await pilot.press("o")  # still typing: o is a letter of the filter, not "sort by name"
+        assert home.filter_text == "doc-1o"
 
 
 @run_async

@@ -138,7 +138,7 @@ class AnnotateApp(App[None]):
             self.notify(f"Reviewing is for reviewers; your role is {self.options.role}.", severity="error")
             return
         try:
-            options = review_options(replace(self.options, tagset=None, review=()), doc)
+            options = review_options(replace(self.options, tagset=None, review=(), lock=None), doc)
         except AnnotateError as exc:
             self.notify(str(exc), severity="error", timeout=8)
             return

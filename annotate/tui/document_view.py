@@ -278,8 +278,8 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
             return
         top_p = max(0, p - CONTEXT)
         bot_p = min(len(lay.shown) - 1, p + CONTEXT)
-        top = lay.first_row[top_p]
-        bottom = lay.first_row[bot_p] + len(lay.wraps[bot_p])
+        top = lay.first_row[top_p] if top_p > 0 else 0  # the first sentence with what is above it (a note)
+        bottom = lay.first_row[bot_p] + len(lay.wraps[bot_p]) if bot_p < len(lay.shown) - 1 else lay.total_rows
         height = self.scrollable_content_region.height
         y = self.scroll_offset.y
         if bottom - top > height:  # not everything fits: centre the current sentence

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 
 from ..errors import AnnotateError
 from ..reading import FileProgress, file_progress
@@ -90,9 +90,11 @@ BAR_WIDTH = 20
 
 
 class DocumentTable(DataTable):
-    """The table of documents: a row per document; Home and End go to the first and last row."""
+    """The table of documents: a row per document; Enter selects one (the screen opens it), Home and End go to
+    the first and last row."""
 
     BINDINGS = [
+        Binding("enter", "select_cursor", "open", key_display="⏎", id="home.open"),
         Binding("home", "first_row", "first", show=False, id="home.first"),
         Binding("end", "last_row", "last", show=False, id="home.last"),
     ]
@@ -112,17 +114,17 @@ class HomeScreen(Screen[None]):
     """Pick a document to label (or, for a reviewer, to review)."""
 
     BINDINGS = [
-        Binding("enter", "open", "open", id="home.open", priority=True),
         Binding("slash", "filter", "filter", key_display="/", id="home.filter"),
         Binding("o", "sort('name')", "sort by name", id="home.sort_name"),
         Binding("p", "sort('progress')", "sort by progress", id="home.sort_progress"),
         Binding("r", "review", "review", id="home.review"),
         Binding("question_mark,f1", "guidelines", "guide", key_display="?", id="home.guidelines"),
         Binding("escape", "clear_filter", "clear filter", show=False, id="home.clear_filter"),
-        Binding("down", "cursor(1)", "down", show=False, id="home.down"),
-        Binding("up", "cursor(-1)", "up", show=False, id="home.up"),
-        Binding("q", "app.quit", "quit", show=False, id="home.quit"),
+        Binding("q", "quit", "quit", show=False, id="home.quit"),
     ]
+
+    LETTER_ACTIONS = frozenset({"filter", "sort", "review", "guidelines", "quit"})
+    """Actions on printable keys: while the filter is open those keys are typed into it instead."""
 
     SHORT = {"sort by name": "by name", "sort by progress": "by progress", "filter": "find"}
     """Shorter words for the key line of a narrow terminal."""
@@ -138,13 +140,15 @@ class HomeScreen(Screen[None]):
         """The rows shown (those matching the filter), in table order."""
         self.sort_by = "name"
         self.filter_text = ""
+        self.filter_open = False
+        """The filter line is shown: printable keys type into it (the table keeps the focus and the arrows)."""
         self._widths: tuple[int, int] | None = None
         self.select = select
         """The document to select when the list is next drawn (the one just left), else the first unfinished."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="bar")
-        yield Input(placeholder="filter by document name (Esc clears)", id="filter")
+        yield Static(id="filter")
         yield DocumentTable(id="documents", cursor_type="row", zebra_stripes=True)
         yield Static(id="detail")
         yield KeyBar(palette=True, short=self.SHORT)
@@ -263,6 +267,11 @@ class HomeScreen(Screen[None]):
     def _highlighted(self) -> None:
         self._show_detail()
 
+    @on(DataTable.RowSelected)
+    def _selected_row_opens(self) -> None:
+        """Enter (or a click on the selected row) opens the document, in the order the keys came."""
+        self.action_open()
+
     def _selected_row(self) -> DocProgress | None:
         table = self.table
         if not self.rows or not 0 <= table.cursor_row < len(self.rows):
@@ -280,35 +289,65 @@ class HomeScreen(Screen[None]):
         self.sort_by = by
         self._fill(self._selected())
 
-    def action_filter(self) -> None:
-        """Show the filter: typing narrows the documents to those whose name contains the text."""
-        box = self.query_one("#filter", Input)
-        box.display = True
-        box.focus()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the filter is open, the letter keys type into it."""
+        return not (self.filter_open and action in self.LETTER_ACTIONS)
 
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        if event.value.strip() != self.filter_text:
-            self.filter_text = event.value.strip()
-            self._fill(self._selected())
+    def action_filter(self) -> None:
+        """Open the filter: typing narrows the documents to those whose name contains the text."""
+        self.filter_open = True
+        self.query_one("#filter").display = True
+        self._show_filter()
+        self.refresh_bindings()
+
+    def on_key(self, event: events.Key) -> None:
+        """With the filter open, printable keys and backspace edit it (they reach here from the table).
+
+        The filter's own key (/) opens it here too, before the keys typed right after it
+        arrive: as a binding it would run only once those had gone by.
+        """
+        if not self.filter_open:
+            if any(b.action == "filter" for b in self._bindings.key_to_bindings.get(event.key, ())):
+                self.action_filter()
+                event.stop()
+                event.prevent_default()
+            return
+        if event.key == "backspace":
+            self._set_filter(self.filter_text[:-1])
+        elif event.character is not None and event.is_printable:
+            self._set_filter(self.filter_text + event.character)
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+
+    def _set_filter(self, text: str) -> None:
+        self.filter_text = text
+        self._show_filter()
+        self._fill(self._selected())
+
+    def _show_filter(self) -> None:
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(" filter: ", "bold")
+        line.append(self.filter_text)
+        line.append("▏", "bold")
+        line.append("   type a part of the name · Esc clears · ⏎ opens", "dim")
+        self.query_one("#filter", Static).update(line)
 
     def action_clear_filter(self) -> None:
-        """Clear and hide the filter: every document again."""
-        box = self.query_one("#filter", Input)
-        if not box.display and not self.filter_text:
+        """Clear and close the filter: every document again."""
+        if not self.filter_open:
             return
         current = self._selected()
-        box.value = ""
-        box.display = False
+        self.filter_open = False
         self.filter_text = ""
+        self.query_one("#filter").display = False
         self._fill(current)
-        self.table.focus()
+        self.refresh_bindings()
 
-    def action_cursor(self, delta: int) -> None:
-        """Move the selection while typing in the filter."""
-        table = self.table
-        if table.row_count:
-            table.move_cursor(row=max(0, min(table.cursor_row + delta, table.row_count - 1)))
+    async def action_quit(self) -> None:
+        """Quit (every label is already saved)."""
+        await self.app.action_quit()
 
     def _openable(self) -> DocProgress | None:
         """The selected document, or None (and the reason said) when it cannot be opened."""

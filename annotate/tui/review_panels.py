@@ -52,7 +52,7 @@ class ReviewPanel(Drawn):
 
     def watch_state(self) -> None:
         if self.state is not None:  # header, one line per annotator, gold, then the sentence
-            height = min(4 + len(self.state.annotators) + 3, 16)
+            height = min(3 + len(self.state.annotators) + 3, 16)  # border, header, gold, 3 lines of sentence
             if self.styles.height is None or self.styles.height.value != height:
                 self.styles.height = height
         super().watch_state()
