@@ -601,6 +601,27 @@ async def test_filter_follows_a_reload_of_the_annotators_files(pair: Project, ta
 
 
 @run_async
+async def test_disagreements_only_survives_an_edited_source(pair: Project) -> None:
+    async with reviewing(pair) as (app, pilot, screen):
+        await pilot.press("1", "tab")  # sentence 6 decided; only what needs review shown
+        source = pair.document(DOC).path
+        source.write_text(source.read_text(encoding="utf-8") + "\n\nA closing sentence nobody labeled.\n",
+                          encoding="utf-8")
+        screen._watch_disk()
+        await pilot.pause()
+        assert screen.session is not None and len(screen.session.sentences) == 26
+        assert screen.only_disagreements
+        assert screen.view.hidden == {i for i, r in enumerate(screen.rows) if not r.needs_review}
+        assert 25 not in screen.view.hidden  # the new sentence: nobody labeled it, so it needs review
+        assert screen.view.is_shown(screen.cursor)
+        assert "(18 agreed hidden)" in text_of(screen, "#agreement")
+        assert decision(pair, 5)[0] == F  # the decision followed the text
+        await pilot.press("end")
+        assert screen.cursor == 25
+        await quit_app(pilot)
+
+
+@run_async
 async def test_a_new_annotator_appearing_widens_the_gutter(pair: Project, tagset: Tagset) -> None:
     async with reviewing(pair) as (app, pilot, screen):
         assert sum(len(seg.text) for seg in screen.sentence_gutter(0, False)) == screen.view.gutter_width

@@ -363,7 +363,7 @@ class DocumentScreen(Screen[None]):
         self._schedule_fold()
 
     def _changed_many(self, indices: Iterable[int]) -> None:
-        """Many sentences changed at once (one grouped change): draw the document anew."""
+        """Many sentences changed at once (one grouped change): repaint their rows, the bar and the panel."""
         assert self.view is not None
         self._tick()
         for i in indices:

@@ -208,15 +208,6 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         lay = self._ensure_layout()
         return (lay.shown[0], lay.shown[-1]) if lay.shown else None
 
-    def nearest_shown(self, index: int) -> int | None:
-        """``index`` if it is shown, else the nearest shown sentence (the later one on a tie)."""
-        lay = self._ensure_layout()
-        if not lay.shown or lay.position[index] >= 0:
-            return index if lay.shown else None
-        k = bisect.bisect_left(lay.shown, index)
-        around = [lay.shown[j] for j in (k - 1, k) if 0 <= j < len(lay.shown)]
-        return min(around, key=lambda i: (abs(i - index), -i))
-
     # state changes from the screen -------------------------------------------------
 
     def hide(self, hidden: Collection[int]) -> None:
