@@ -53,9 +53,9 @@ class NoteDialog(ModalScreen[str | None]):
     """
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("enter", "save", "Save"),
-        Binding("ctrl+j,shift+enter", "newline", "New line"),
+        Binding("escape", "cancel", "Cancel", id="note.cancel"),
+        Binding("enter", "save", "Save", id="note.save"),
+        Binding("ctrl+j,shift+enter", "newline", "New line", id="note.newline"),
     ]
     """Enter and ctrl+j are handled by the text area itself (see :func:`_note_area`), in the order the keys
     were typed; these bindings only serve when focus is elsewhere."""
@@ -100,7 +100,7 @@ class NoteDialog(ModalScreen[str | None]):
 class FindDialog(ModalScreen[str | None]):
     """Ask for text to find in the document; Enter finds, Escape cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="find.cancel")]
 
     def __init__(self, query: str = "") -> None:
         super().__init__()
@@ -188,9 +188,9 @@ class GuidelinesScreen(ModalScreen[None]):
     """The tagset's guidelines in a scrollable dialog."""
 
     BINDINGS = [
-        Binding("escape,q,question_mark,f1", "close", "Close"),
-        Binding("j,down", "scroll_down", "Down", show=False),
-        Binding("k,up", "scroll_up", "Up", show=False),
+        Binding("escape,q,question_mark,f1", "close", "Close", id="guidelines.close"),
+        Binding("j,down", "scroll_down", "Down", show=False, id="guidelines.down"),
+        Binding("k,up", "scroll_up", "Up", show=False, id="guidelines.up"),
     ]
 
     def __init__(self, tagset: Tagset, review: bool = False) -> None:
@@ -225,8 +225,8 @@ class SummaryDialog(ModalScreen[bool]):
     """
 
     BINDINGS = [
-        Binding("enter", "next", "Next document", show=True),
-        Binding("escape", "stay", "Keep editing"),
+        Binding("enter", "next", "Next document", id="summary.next"),
+        Binding("escape", "stay", "Keep editing", id="summary.stay"),
     ]
 
     def __init__(self, document: str, counts: dict[str, int], tagset: Tagset, unsure: int,
@@ -278,10 +278,10 @@ class OrphansDialog(ModalScreen["tuple[str, int] | None"]):
     sentence (a) or discard it on purpose (d, then y). Dismisses with (action, orphan index)."""
 
     BINDINGS = [
-        Binding("escape", "close", "Close"),
-        Binding("a", "attach", "Attach to current sentence"),
-        Binding("d", "discard", "Discard"),
-        Binding("y", "confirm", "Yes, discard", show=False),
+        Binding("escape", "close", "Close", id="orphans.close"),
+        Binding("a", "attach", "Attach to current sentence", id="orphans.attach"),
+        Binding("d", "discard", "Discard", id="orphans.discard"),
+        Binding("y", "confirm", "Yes, discard", show=False, id="orphans.confirm"),
     ]
 
     def __init__(self, orphans: list[tuple[str, str | None, str | None]], current: str) -> None:

@@ -61,15 +61,19 @@ def paragraph_break(between: str) -> bool:
 
 
 def label_bindings(tagset: Tagset) -> BindingsMap:
-    """Keys for the tagset's labels: digits 1..9 in order, and each label's letter; described by the label's name."""
-    bindings = BindingsMap()
+    """Keys for the tagset's labels: digits 1..9 in order, and each label's letter; described by the label's name.
+
+    Each has an id (``label.give.<name>``), so a keymap can move a label to another key.
+    """
+    bindings = []
     for i, lab in enumerate(tagset.labels):
         keys = [str(i + 1)] if i < 9 else []
         if lab.key:
             keys.append(lab.key)
         if keys:
-            bindings.bind(",".join(keys), f"label({i})", lab.name, key_display="".join(keys))
-    return bindings
+            bindings.append(Binding(",".join(keys), f"label({i})", lab.name, key_display="".join(keys),
+                                    id=f"label.give.{lab.name}"))
+    return BindingsMap(bindings)
 
 
 def key_line_order(bindings: BindingsMap, first: tuple[str, ...]) -> BindingsMap:
