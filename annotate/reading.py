@@ -218,6 +218,13 @@ def _cached_spans(project: Project, source: Source, segmenter: str) -> list[Span
     return spans if _plausible(source.text, spans) else None  # a cache is project content too: checked
 
 
+def remembered_spans(project: Project, source: Source, segmenter: str | None = None) -> list[Span] | None:
+    """The spans remembered for this source by ``segmenter`` (default: the current one), or None."""
+    from .segment import segmenter_id
+
+    return _cached_spans(project, source, segmenter or segmenter_id())
+
+
 def remember_spans(project: Project, source: Source, spans: list[Span], segmenter: str) -> None:
     """Keep a document's spans for every later reader (``.annotate/cache/spans/<sha256>.json``; best effort)."""
     flat = array("q", (x for span in spans for x in span)).tolist()

@@ -147,4 +147,4 @@ def main(ctx: click.Context, annotator: str | None) -> None:
             run_app(project, annotator=name, documents=None, scheme=None, home=True)
 
 
-from . import agreement, documents, export, screens, suggest  # noqa: E402, F401  (they register their commands)
+from . import agreement, documents, export, importing, screens, suggest  # noqa: E402, F401  (they register their commands)

@@ -1,0 +1,119 @@
+"""``annotate import``: bring documents in; ``annotate import-labels``: bring labels made in other tools in."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import AnnotateError
+from . import fail, main, project_of, root_option, user_errors
+
+SHOWN_PER_KIND = 20
+"""At most this many duplicates (refusals, renames) are listed one by one; the rest are counted."""
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+
+
+@contextlib.contextmanager
+def progress_bar(stages: dict[str, str]) -> Iterator[Any]:
+    """A progress bar on stderr when it is a terminal: ``progress(stage, done, total)``; None otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stages.get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield progress
+
+
+@main.command("import")
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", default="auto", show_default=True,
+              help="auto (by suffix) | txt | md | html | jsonl | json | csv | tsv | parquet | arrow.")
+@click.option("--text", "text_field", default=None, help="Rows: the field holding the article text.")
+@click.option("--id", "id_field", default=None, help="Rows: the field holding the document id.")
+@click.option("--title", "title_field", default=None, help="Rows: the field holding the headline.")
+@click.option("--meta", "meta_fields", multiple=True,
+              help="Rows: more fields to keep as metadata, comma-separated or repeated ('*': all others).")
+@click.option("--into", default=None, help="Put the documents in a folder under seeds/ (their ids start PREFIX/).")
+@click.option("--encoding", default=None, help="Read the sources in this encoding (default: detected).")
+@click.option("--update", is_flag=True, help="Replace a document whose id exists with other text (labels follow).")
+@click.option("--no-segment", is_flag=True, help="Do not segment now (each document is segmented when first opened).")
+@click.option("--dry-run", is_flag=True, help="Say what would be imported; write nothing.")
+@root_option
+@click.pass_context
+@user_errors
+def import_cmd(ctx: click.Context, sources: tuple[Path, ...], fmt: str, text_field: str | None, id_field: str | None,
+               title_field: str | None, meta_fields: tuple[str, ...], into: str | None, encoding: str | None,
+               update: bool, no_segment: bool, dry_run: bool) -> None:
+    """Import documents into seeds/: text, Markdown and HTML files, folders of them, and rows of
+    JSONL/JSON/CSV/TSV/Parquet files (one document per row), with their metadata (title, url, date, outlet).
+
+    A document already in seeds/ (the same text) is skipped; a document that cannot be read is
+    refused and the others are imported. Exit 0 when something was imported (or everything
+    was there already), 2 when nothing could be.
+    """
+    from ..importing import ImportOptions, ReadOptions, import_documents
+
+    if not sources:
+        raise AnnotateError("give the files or folders to import (annotate import --help)")
+    project = project_of(ctx, must_exist=False)
+    read = ReadOptions(fmt, text_field, id_field, title_field, _split(meta_fields), encoding)
+    options = ImportOptions(read, into=into, dry_run=dry_run, update=update, segment=not no_segment)
+    with progress_bar({"read": "reading", "segment": "segmenting"}) as progress:
+        report = import_documents(project, list(sources), options, progress)
+    _print_report(project, report)
+    if report.written == 0 and (report.refused or report.read == 0):
+        fail("nothing imported" + (f": {len(report.refused)} refused" if report.refused else ": no documents found"))
+
+
+def _print_report(project: Any, report: Any) -> None:
+    for doc_id in [*report.imported, *report.updated]:
+        click.echo(f"seeds/{doc_id}.txt")
+    for name, info in report.files.items():
+        if info.fields is not None or (info.encoding and info.encoding != "UTF-8"):
+            fields = f"; fields: {info.fields.describe()}" if info.fields else ""
+            click.echo(f"{name}: read as {info.encoding or 'UTF-8'}{fields}", err=True)
+    for kind, items in (("refused", report.refused), ("duplicate", report.duplicates), ("renamed", report.renamed)):
+        for item in items[:SHOWN_PER_KIND]:
+            click.echo(f"{kind}: {item.where}: {item.reason}", err=True)
+        if len(items) > SHOWN_PER_KIND:
+            click.echo(f"{kind}: ... and {len(items) - SHOWN_PER_KIND} more", err=True)
+    if report.other_files:
+        shown = ", ".join(report.other_files[:5]) + (", ..." if len(report.other_files) > 5 else "")
+        click.echo(f"left alone: {len(report.other_files)} files of other kinds ({shown})", err=True)
+    click.echo(_summary(report), err=True)
+
+
+def _summary(report: Any) -> str:
+    verb = "would import" if report.dry_run else "imported"
+    parts = [f"{verb} {len(report.imported)} documents"]
+    if report.updated:
+        parts.append(f"{'would update' if report.dry_run else 'updated'} {len(report.updated)}")
+    parts.append(f"{len(report.duplicates)} duplicates skipped")
+    parts.append(f"{len(report.refused)} refused")
+    line = f"{', '.join(parts)} ({report.read} read)"
+    if report.segmented:
+        line += (f"; segmented {report.segmented} documents ({report.sentences} sentences)"
+                 f" on {report.workers} {'core' if report.workers == 1 else 'cores'}")
+    if report.segment_failed:
+        line += f"; {report.segment_failed} left to be segmented when first opened"
+    if report.dry_run:
+        line += "; dry run: nothing written"
+    return line
