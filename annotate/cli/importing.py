@@ -117,3 +117,77 @@ def _summary(report: Any) -> str:
     if report.dry_run:
         line += "; dry run: nothing written"
     return line
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    out = {}
+    for value in _split(values):
+        old, sep, new = value.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise AnnotateError(f"{option} {value}: expected OLD=NEW")
+        out[old.strip()] = new.strip()
+    return out
+
+
+@main.command("import-labels")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--from", "tool", default="auto", show_default=True,
+              help="auto | prodigy | doccano | label-studio | annotate (our own exported JSONL).")
+@click.option("--annotator", "annotators", multiple=True,
+              help="NAME: every label is NAME's; OLD=NEW: the file's annotator OLD is NEW here (repeatable).")
+@click.option("--map", "label_map", multiple=True, help="OLD=NEW: rename a label (repeatable or comma-separated).")
+@click.option("--scheme", default=None, help="Tagset the labels belong to (default: claim-types).")
+@click.option("--merge", is_flag=True, help="Fill an annotator's existing label file where it has no label yet.")
+@click.option("--dry-run", is_flag=True, help="Say what would be written; write nothing.")
+@root_option
+@click.pass_context
+@user_errors
+def import_labels_cmd(ctx: click.Context, files: tuple[Path, ...], tool: str, annotators: tuple[str, ...],
+                      label_map: tuple[str, ...], scheme: str | None, merge: bool, dry_run: bool) -> None:
+    """Import labels made in Prodigy, doccano or Label Studio (or exported by annotate) as label files.
+
+    Each item is aligned to our sentences (by document and offsets, by its text, or by the
+    spans it labels); what matches no sentence is listed with its text. An annotator's
+    existing label file is never overwritten: the import is refused, or with --merge fills
+    only its unlabeled sentences.
+    """
+    from ..importing.labels import LabelOptions, import_labels
+    from ..models import is_valid_annotator
+
+    if not files:
+        raise AnnotateError("give the files of labels to import (annotate import-labels --help)")
+    project = project_of(ctx)
+    single = [a for a in annotators if "=" not in a]
+    if len(single) > 1 or (single and len(annotators) > 1):
+        raise AnnotateError("--annotator: give one NAME, or OLD=NEW pairs")
+    renames = _pairs(tuple(a for a in annotators if "=" in a), "--annotator")
+    for name in [*single, *renames.values()]:
+        if not is_valid_annotator(name):
+            raise AnnotateError(f"--annotator {name}: lower case letters, digits, '.', '_' or '-'")
+    options = LabelOptions(tool, single[0] if single else None, renames, _pairs(label_map, "--map"), scheme,
+                           merge, dry_run)
+    report = import_labels(project, list(files), options)
+    _print_label_report(report)
+    if not report.labels:
+        fail("no labels imported" + (f": {len(report.unmatched)} items matched no sentence" if report.unmatched
+                                     else ""))
+
+
+def _print_label_report(report: Any) -> None:
+    for path, n in report.files.items():
+        kept = report.kept.get(path)
+        click.echo(f"{path}: {n} labels" + (f" ({kept} of its own, different labels kept)" if kept else ""))
+    for name, tool in report.tools.items():
+        click.echo(f"{name}: read as {tool}", err=True)
+    for kind, items in (("no match", report.unmatched), ("skipped", report.skipped), ("conflict", report.conflicts)):
+        for item in items[:SHOWN_PER_KIND]:
+            text = f": {' '.join(item.text.split())[:100]!r}" if item.text and kind == "no match" else ""
+            click.echo(f"{kind}: {item.where}: {item.reason}{text}", err=True)
+        if len(items) > SHOWN_PER_KIND:
+            click.echo(f"{kind}: ... and {len(items) - SHOWN_PER_KIND} more", err=True)
+    verb = "would import" if report.dry_run else "imported"
+    line = (f"{verb} {report.labels} labels into {len(report.files)} label files; {len(report.unmatched)} items"
+            f" matched no sentence, {len(report.skipped)} gave no label")
+    if report.several:
+        line += f"; {report.several} items matched a sentence in several documents (each got the label)"
+    click.echo(line + ("; dry run: nothing written" if report.dry_run else ""), err=True)
