@@ -89,7 +89,7 @@ _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|
 _LETTERS = re.compile(r"[^\W\d_]")
 
 WESTERN_SHARE = 0.25
-"""Text read as cp1252/latin-1 is taken as such when at most this share of its letters is non-ASCII.
+"""Text read as cp1252/latin-1 is taken as such when at most this share of its letters are not ASCII letters.
 
 Western European text has accented letters here and there inside ASCII words; text in
 another 8-bit code page (Cyrillic, Greek, CJK) read as cp1252 is non-ASCII almost throughout.
@@ -120,10 +120,14 @@ def normalize_newlines(text: str) -> str:
 
 
 def mostly_utf8(raw: bytes) -> bool:
-    """True when the bytes hold more well-formed UTF-8 sequences than stray non-ASCII bytes: damaged UTF-8."""
+    """True when the bytes hold at least as many well-formed UTF-8 sequences as stray non-ASCII bytes: damaged UTF-8.
+
+    Text in cp1252 or latin-1 seldom holds a byte sequence that is valid UTF-8 (it reads
+    as "Ã©"); UTF-8 with a few bytes of another encoding pasted in holds many.
+    """
     sequences = _UTF8_SEQUENCE.findall(raw)
     stray = len(_NON_ASCII.findall(raw)) - sum(len(s) for s in sequences)
-    return len(sequences) > stray
+    return 0 < len(sequences) >= stray
 
 
 def detect(raw: bytes) -> Guess | None:
@@ -137,11 +141,10 @@ def detect(raw: bytes) -> Guess | None:
     found = guess(raw)
     if found is None or found.wide or found.bom:
         return found
-    head = raw[:65536]
-    text = head.decode("latin-1")
-    letters = len(_LETTERS.findall(text))
-    non_ascii = len(_NON_ASCII.findall(head))
-    if non_ascii <= WESTERN_SHARE * max(letters, 1):
+    text = raw[:65536].decode(found.iconv, "replace")
+    letters = _LETTERS.findall(text)
+    non_ascii = sum(1 for ch in letters if ord(ch) > 127)
+    if non_ascii <= WESTERN_SHARE * max(len(letters), 1):
         return found
     try:
         from charset_normalizer import from_bytes

@@ -123,11 +123,14 @@ def _read_bytes(f: InputFile) -> bytes:
 
 
 def _title_line(text: str) -> str | None:
-    """The first line of a text when it stands alone as a headline: short, a blank line after it, text below."""
+    """The first line of a text when it stands alone as a headline: short, not ending like a sentence
+    (a full stop), a blank line after it and text below."""
     stripped = text.lstrip("\n")
     first, _, rest = stripped.partition("\n")
-    if first.strip() and len(first) <= TITLE_LINE_CHARS and rest.startswith("\n") and rest.strip():
-        return first.strip()
+    first = first.strip()
+    ends = first.rstrip("\"'\u2019\u201d)")[-1:]
+    if first and len(first) <= TITLE_LINE_CHARS and ends not in ".;:," and rest.startswith("\n") and rest.strip():
+        return first
     return None
 
 
