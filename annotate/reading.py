@@ -23,7 +23,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import posixpath
+import threading
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -226,11 +228,19 @@ def remembered_spans(project: Project, source: Source, segmenter: str | None = N
 
 
 def remember_spans(project: Project, source: Source, spans: list[Span], segmenter: str) -> None:
-    """Keep a document's spans for every later reader (``.annotate/cache/spans/<sha256>.json``; best effort)."""
+    """Keep a document's spans for every later reader (``.annotate/cache/spans/<sha256>.json``; best effort).
+
+    Written whole (temp file, rename) but not fsynced: a cache file torn or lost by a power
+    cut is unreadable or implausible, ignored, and the spans are computed again.
+    """
     flat = array("q", (x for span in spans for x in span)).tolist()
     entry = {"segmenter": segmenter, "spans": flat}
+    path = _spans_cache_path(project, source.sha256)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     with contextlib.suppress(OSError, ValueError):
-        atomic_write(_spans_cache_path(project, source.sha256), json.dumps(entry).encode())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(json.dumps(entry).encode())
+        os.replace(tmp, path)
 
 
 def _segment(text: str, progress: SpanProgress | None | bool) -> list[Span]:

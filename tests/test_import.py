@@ -324,6 +324,28 @@ def test_import_creates_the_project_folder(tmp_path: Path, src: Path) -> None:
 # --------------------------------------------------------------------------- segmentation, once
 
 
+def processes_of(project: Project) -> list[int]:
+    """Processes whose command line names the project (an import and its forked workers)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                if str(project.root).encode() in fh.read():
+                    found.append(int(pid))
+        except OSError:
+            continue
+    return found
+
+
+def wait_until(condition: object, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def test_imported_documents_are_segmented_once_for_every_annotator(project: Project, src: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     from annotate import segment
@@ -357,6 +379,7 @@ def test_a_killed_import_leaves_whole_documents_and_finishes_when_run_again(proj
         time.sleep(0.005)
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
+    assert wait_until(lambda: not processes_of(project)), "the workers of the killed import are still there"
     written = sorted(p.stem for p in project.seeds.glob("d*.txt"))
     assert 0 < len(written) < len(rows), "the import was not killed in the middle"
     for doc_id in written:  # every document there is whole, with its metadata

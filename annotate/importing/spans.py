@@ -6,16 +6,20 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
+import time
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 from ..reading import Span, remember_spans
+from ..segment import segment, segmenter_id
 from ..store import Project, Source
 
 POOL_CHARS = 100_000
-"""Texts are segmented here, without a pool, until this many characters wait (a pool takes ~0.5 s to start)."""
+"""Less text than this is segmented here, without a pool (starting one costs more than it saves)."""
 
 IN_FLIGHT_PER_WORKER = 4
 """Documents handed to each worker at once: enough to keep it busy, few enough to bound memory."""
@@ -23,9 +27,29 @@ IN_FLIGHT_PER_WORKER = 4
 
 def segment_flat(text: str) -> bytes:
     """The sentence spans of ``text`` as flat native 64-bit offsets (start, end, start, end...): a worker's job."""
-    from ..segment import segment
-
     return array("q", [offset for span in segment(text) for offset in span]).tobytes()
+
+
+def _start_worker() -> None:
+    """A worker's start: leave when the importing process is gone (killed), then warm pySBD up.
+
+    A worker of a killed import would otherwise wait for work forever. pySBD builds its
+    rules on its first text: done here, before real work arrives.
+    """
+
+    parent = os.getppid()  # the import (fork) or the fork server, which ends with the import
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+    segment("Warm up. Now.")
+
+
+def _ready() -> None:
+    """A job that does nothing: the first one submitted starts every worker."""
 
 
 def spans_of(flat: bytes) -> list[Span]:
@@ -44,8 +68,11 @@ def cores() -> int:
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    """forkserver on Linux (workers start clean, without this process's threads), spawn elsewhere."""
+    """fork on Linux while this process has no other thread (workers start at once, with pySBD loaded and
+    nothing to import again); else forkserver (Linux) or spawn, where workers import the segmenter."""
     if sys.platform.startswith("linux"):
+        if threading.active_count() == 1:
+            return multiprocessing.get_context("fork")
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["annotate.segment", "pysbd"])
         return ctx
@@ -54,10 +81,11 @@ def _context() -> multiprocessing.context.BaseContext:
 
 @dataclass
 class SpanWorkers:
-    """Segments documents as they are imported and remembers their spans; a pool once there is enough to do.
+    """Segments documents as they are imported and remembers their spans; with a pool when there is enough to do.
 
     ``done(sentences)`` is called after each document. Memory stays bounded: at most
-    ``IN_FLIGHT_PER_WORKER`` texts per worker wait in the pool.
+    ``IN_FLIGHT_PER_WORKER`` texts per worker wait in the pool. If the pool breaks (a
+    worker killed), the rest is segmented here.
     """
 
     project: Project
@@ -67,47 +95,59 @@ class SpanWorkers:
     sentences: int = 0
     failed: int = 0
     """Documents a worker could not segment (they are segmented when first opened instead)."""
-    _waiting: list[tuple[Source, int]] = field(default_factory=list)
+    _waiting: list[Source] = field(default_factory=list)
     _waiting_chars: int = 0
     _pool: ProcessPoolExecutor | None = None
     _futures: dict[Future[bytes], Source] = field(default_factory=dict)
 
+    def start(self) -> None:
+        """Start the pool now (an import that knows it has enough text): workers warm up while reading goes on."""
+        if self._pool is not None or self.workers < 2:
+            return
+        import pysbd  # noqa: F401 - loaded once here, shared by forked workers
+
+        try:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context(),
+                                             initializer=_start_worker)
+            self._pool.submit(_ready)  # starts every worker
+        except (OSError, BrokenProcessPool):
+            self._pool = None
+            self.workers = 1
+        waiting, self._waiting, self._waiting_chars = self._waiting, [], 0
+        for source in waiting:
+            self.add(source)
+
     def add(self, source: Source) -> None:
         """Segment this document (now or later) and remember its spans."""
         if self._pool is None:
-            self._waiting.append((source, len(source.text)))
+            self._waiting.append(source)
             self._waiting_chars += len(source.text)
             if self._waiting_chars >= POOL_CHARS and self.workers > 1:
-                self._start_pool()
+                self.start()
             return
-        self._submit(source)
-
-    def _start_pool(self) -> None:
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context())
-        waiting, self._waiting = self._waiting, []
-        for source, _ in waiting:
-            self._submit(source)
-
-    def _submit(self, source: Source) -> None:
-        assert self._pool is not None
         while len(self._futures) >= self.workers * IN_FLIGHT_PER_WORKER:
             self._collect(wait(self._futures, return_when=FIRST_COMPLETED).done)
-        self._futures[self._pool.submit(segment_flat, source.text)] = source
+        try:
+            self._futures[self._pool.submit(segment_flat, source.text)] = source
+        except BrokenProcessPool:
+            self._remember(source, segment(source.text))
+            return
         self._collect([f for f in self._futures if f.done()])
 
-    def _collect(self, finished: object) -> None:
-        for future in list(finished):  # type: ignore[call-overload]
+    def _collect(self, finished: Iterable[Future[bytes]]) -> None:
+        for future in list(finished):
             source = self._futures.pop(future)
             try:
                 flat = future.result()
-            except Exception:  # noqa: BLE001 - a worker died or pySBD failed: the first open segments it
+            except BrokenProcessPool:  # a worker was killed: this one is done here
+                self._remember(source, segment(source.text))
+                continue
+            except Exception:  # noqa: BLE001 - pySBD failed on this text: the first open tries again
                 self.failed += 1
                 continue
             self._remember(source, spans_of(flat))
 
     def _remember(self, source: Source, spans: list[Span]) -> None:
-        from ..segment import segmenter_id
-
         remember_spans(self.project, source, spans, segmenter_id())
         self.segmented += 1
         self.sentences += len(spans)
@@ -115,10 +155,8 @@ class SpanWorkers:
             self.done(len(spans))
 
     def finish(self) -> None:
-        """Segment what is left and wait for the pool; the pool is shut down."""
-        from ..segment import segment
-
-        for source, _ in self._waiting:
+        """Segment what is left, wait for the pool, and shut it down."""
+        for source in self._waiting:
             self._remember(source, segment(source.text))
         self._waiting = []
         try:
