@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,15 +85,16 @@ def write_articles(path: Path, count: int, seed: int = 0) -> list[str]:
     return texts
 
 
-def pysbd_seconds(texts: list[str]) -> float:
+def pysbd_seconds(texts: list[str]) -> tuple[float, float]:
+    """pySBD alone on one core: (wall seconds, CPU seconds)."""
     import pysbd
 
     segmenter = pysbd.Segmenter(language="en", clean=False)
     segmenter.segment("Warm up. Now.")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for text in texts:
         segmenter.segment(text)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def _tree(pid: int) -> list[int]:
@@ -109,6 +111,16 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of one process so far."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _rss_mb(pids: list[int]) -> float:
     total = 0
     for p in pids:
@@ -120,21 +132,33 @@ def _rss_mb(pids: list[int]) -> float:
     return total / 1024
 
 
-def run_import(project: Path, source: Path, *extra: str) -> tuple[float, float, str]:
-    """Run ``annotate import`` as a user does; (seconds, peak MB of the process tree, its last line on stderr)."""
+@dataclass
+class Run:
+    """One ``annotate import``: wall seconds, CPU seconds of it and its workers, peak memory, its summary line."""
+
+    seconds: float
+    cpu: float
+    peak_mb: float
+    summary: str
+
+
+def run_import(project: Path, source: Path, *extra: str) -> Run:
+    """Run ``annotate import`` as a user does, sampling its process tree's memory and CPU time from /proc."""
     project.mkdir(parents=True)
     command = [sys.executable, "-m", "annotate", "--root", str(project), "import", str(source), *extra]
     start = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    peak = 0.0
+    peak, cpu = 0.0, {}
     while child.poll() is None:
-        peak = max(peak, _rss_mb(_tree(child.pid)))
+        pids = _tree(child.pid)
+        peak = max(peak, _rss_mb(pids))
+        cpu.update({p: max(cpu.get(p, 0.0), _cpu_seconds(p)) for p in pids})
         time.sleep(0.05)
     seconds = time.perf_counter() - start
     err = child.stderr.read() if child.stderr else ""
     if child.returncode != 0:
         raise SystemExit(f"annotate import failed ({child.returncode}): {err}")
-    return seconds, peak, err.strip().splitlines()[-1]
+    return Run(seconds, sum(cpu.values()), peak, err.strip().splitlines()[-1])
 
 
 def bench_articles(work: Path, count: int, rounds: int) -> bool:
@@ -144,20 +168,28 @@ def bench_articles(work: Path, count: int, rounds: int) -> bool:
     chars = sum(len(t) for t in texts)
     print(f"{count} articles, {chars / count:,.0f} characters each on average, {source.stat().st_size / 1e6:.1f} MB;"
           f" {n} cores")
-    base, imp, peaks = [], [], []
+    base, base_cpu, runs = [], [], []
     for r in range(rounds):
-        base.append(pysbd_seconds(texts))
-        seconds, peak, last = run_import(work / f"project-{r}", source)
-        imp.append(seconds)
-        peaks.append(peak)
-        print(f"  round {r + 1}: pySBD one core {base[-1]:.1f} s; annotate import {seconds:.1f} s, peak {peak:.0f} MB")
-        print(f"    {last}")
+        wall, cpu = pysbd_seconds(texts)
+        base.append(wall)
+        base_cpu.append(cpu)
+        runs.append(run_import(work / f"project-{r}", source))
+        last = runs[-1]
+        print(f"  round {r + 1}: pySBD one core {wall:.1f} s (CPU {cpu:.1f} s); annotate import {last.seconds:.1f} s"
+              f" (CPU {last.cpu:.1f} s), peak {last.peak_mb:.0f} MB; load {os.getloadavg()[0]:.1f}")
+        print(f"    {runs[-1].summary}")
     baseline = statistics.median(base) / n
-    ratio = statistics.median(imp) / baseline
+    seconds = statistics.median(r.seconds for r in runs)
+    ratio = seconds / baseline
     ok = ratio <= RATIO_TARGET
-    print(f"a) pySBD alone / {n} cores: {baseline:.1f} s   b) annotate import: {statistics.median(imp):.1f} s")
+    cpu_ratio = statistics.median(r.cpu for r in runs) / statistics.median(base_cpu)
+    print(f"a) pySBD alone / {n} cores: {baseline:.1f} s   b) annotate import: {seconds:.1f} s")
     print(f"b/a = {ratio:.2f}x (target <= {RATIO_TARGET}x) {'ok' if ok else 'FAIL'};"
-          f" peak memory {max(peaks):.0f} MB (import and its workers)")
+          f" CPU time of the import and its workers / pySBD's: {cpu_ratio:.2f}x;"
+          f" peak memory {max(r.peak_mb for r in runs):.0f} MB (import and its workers)")
+    if os.getloadavg()[0] > n:
+        print(f"  note: the load average ({os.getloadavg()[0]:.1f}) is above the {n} cores: other processes took"
+              " CPU from the import's workers more than from the one-core baseline")
     return ok
 
 
@@ -171,11 +203,11 @@ def bench_big(work: Path, gb: float) -> bool:
             fh.write(json.dumps(article(rng, pool, n, words=20_000), ensure_ascii=False) + "\n")
             n += 1
     print(f"{source.stat().st_size / 1e9:.2f} GB JSONL, {n} articles")
-    seconds, peak, last = run_import(work / "project-big", source, "--no-segment")
-    ok = peak < RSS_TARGET_MB
-    print(f"  {last}")
-    print(f"annotate import --no-segment: {seconds:.0f} s; peak memory {peak:.0f} MB (target < {RSS_TARGET_MB} MB)"
-          f" {'ok' if ok else 'FAIL'}")
+    run = run_import(work / "project-big", source, "--no-segment")
+    ok = run.peak_mb < RSS_TARGET_MB
+    print(f"  {run.summary}")
+    print(f"annotate import --no-segment: {run.seconds:.0f} s; peak memory {run.peak_mb:.0f} MB"
+          f" (target < {RSS_TARGET_MB} MB) {'ok' if ok else 'FAIL'}")
     return ok
 
 

@@ -203,6 +203,7 @@ def test_fields_named_by_options_and_a_missing_one(project: Project, src: Path) 
     ("Caf\u00e9 \u201cquoted\u201d.\n".encode("utf-16"), "UTF-16 (little-endian) with a byte-order mark"),
     ("\ufeffCaf\u00e9 \u201cquoted\u201d.\n".encode("utf-16-be"), "UTF-16 (big-endian) with a byte-order mark"),
     ("Caf\u00e9 \u201cquoted\u201d.\n".encode("utf-32"), "UTF-32 (little-endian) with a byte-order mark"),
+    ("Caf\u00e9 \u201cquoted\u201d.\n".encode("utf-16-le"), "UTF-16 (little-endian)"),  # no byte-order mark
     ("Caf\u00e9 \u201cquoted\u201d.\n".encode("cp1252"), "Windows-1252 (cp1252)"),
 ])
 def test_encodings_are_detected(project: Project, src: Path, encoded: bytes, expected: str) -> None:

@@ -241,7 +241,9 @@ class FileWriter:
         self._jobs.task_done()
 
     def _write(self, path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in self._folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(path.parent)
         tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
@@ -257,7 +259,6 @@ class FileWriter:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-        self._folders.add(path.parent)
 
     def _raise(self) -> None:
         if self._error is not None:
