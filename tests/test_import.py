@@ -315,6 +315,14 @@ def test_nothing_importable_exits_2(project: Project, src: Path) -> None:
     assert result.stderr.strip().splitlines()[-1] == "annotate: nothing imported: 2 refused"
 
 
+def test_importing_the_project_root_skips_its_own_folders(project: Project) -> None:
+    write(project.root, "incoming/a.txt", "A new document.")
+    start_labels(project, SEED_ID, "alice", label="fact")
+    result = ok(run(project, str(project.root)))
+    assert imported_ids(project) == {"incoming/a"}
+    assert "refused:" not in result.stderr and "left alone" not in result.stderr
+
+
 def test_import_creates_the_project_folder(tmp_path: Path, src: Path) -> None:
     project = Project(tmp_path / "new")
     (tmp_path / "new").mkdir()

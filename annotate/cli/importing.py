@@ -28,18 +28,20 @@ def progress_bar(stages: dict[str, str]) -> Iterator[Any]:
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    columns = (TextColumn("{task.description:<10}"), BarColumn(), TextColumn("{task.fields[count]}"),
+               TimeRemainingColumn())
     bar = Progress(*columns, console=Console(stderr=True), transient=True)
     tasks: dict[str, Any] = {}
 
     def progress(stage: str, done: int, total: int | None) -> None:
         if not tasks:
             bar.start()  # its refresh thread starts with the first figure, after the import forked its workers
+        count = f"{done / 1e6:.1f}/{(total or 0) / 1e6:.1f} MB" if stage == "read" else f"{done}/{total} documents"
         if stage not in tasks:
-            tasks[stage] = bar.add_task(stages.get(stage, stage), total=total)
-        bar.update(tasks[stage], completed=done, total=total)
+            tasks[stage] = bar.add_task(stages.get(stage, stage), total=total, count=count)
+        bar.update(tasks[stage], completed=done, total=total, count=count)
 
     try:
         yield progress

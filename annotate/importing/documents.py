@@ -86,8 +86,9 @@ class ImportReport:
 # --------------------------------------------------------------------------- the files to read
 
 
-def input_files(paths: list[Path], fmt: str = "auto") -> tuple[list[InputFile], list[str]]:
-    """The files to read, in order: files as given, folders walked (sorted, hidden entries skipped).
+def input_files(paths: list[Path], fmt: str = "auto", skip: tuple[Path, ...] = ()) -> tuple[list[InputFile], list[str]]:
+    """The files to read, in order: files as given, folders walked (sorted, hidden entries and the folders
+    ``skip`` skipped: the project's own, when its root is imported).
 
     Also returns the files found in folders that are of no kind import reads. A path that
     does not exist, or a file whose kind cannot be told, is an error.
@@ -98,7 +99,7 @@ def input_files(paths: list[Path], fmt: str = "auto") -> tuple[list[InputFile], 
     others: list[str] = []
     for path in paths:
         if path.is_dir():
-            _walk(path, fmt, files, others)
+            _walk(path, fmt, files, others, {p.resolve() for p in skip})
         elif path.is_file():
             kind = format_of(path) if fmt == "auto" else fmt
             if kind is None:
@@ -110,9 +111,9 @@ def input_files(paths: list[Path], fmt: str = "auto") -> tuple[list[InputFile], 
     return files, others
 
 
-def _walk(folder: Path, fmt: str, files: list[InputFile], others: list[str]) -> None:
+def _walk(folder: Path, fmt: str, files: list[InputFile], others: list[str], skip: set[Path]) -> None:
     for root, dirs, names in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (Path(root) / d).resolve() not in skip)
         arrow = any(n.endswith(".arrow") for n in names)
         for name in sorted(names):
             path = Path(root) / name
@@ -302,7 +303,6 @@ class Importer:
             from .spans import SpanWorkers, cores
 
             self.workers = SpanWorkers(project, options.workers or cores(), self._segmented)
-            self.report.workers = self.workers.workers
 
     def _segmented(self, _sentences: int) -> None:
         if self.progress is not None and self.workers is not None:
@@ -343,6 +343,7 @@ class Importer:
                 self.workers.close()
                 self.report.segmented, self.report.sentences = self.workers.segmented, self.workers.sentences
                 self.report.segment_failed = self.workers.failed
+                self.report.workers = self.workers.workers if self.workers.pooled else 1
         return self.report
 
     def place(self, record: Record) -> None:
@@ -482,7 +483,7 @@ def import_documents(project: Project, paths: list[Path], options: ImportOptions
     a document that cannot be read is refused (in the report) and the others are imported.
     """
     check_options(options)
-    files, others = input_files(paths, options.read.format)
+    files, others = input_files(paths, options.read.format, (project.seeds, project.labels, project.schemas))
     if options.dry_run:
         report = Importer(project, options, progress).run(files)
     else:

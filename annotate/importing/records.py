@@ -7,6 +7,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -242,14 +243,18 @@ def _lines(fh: io.BufferedReader, enc: StreamEncoding, info: FileInfo) -> Iterat
         yield line
 
 
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+"""A byte that could not be decoded, as ``surrogateescape`` keeps it."""
+
+
 def undecodable(value: str) -> str | None:
     """Why a value read with surrogate escapes cannot be used (the first bad byte), or None."""
-    for ch in value:
-        if "\udc80" <= ch <= "\udcff":
-            byte = ord(ch) - 0xDC00
-            hint = " (Windows-1252? pass --encoding cp1252)" if 0x80 <= byte <= 0x9F else " (pass --encoding)"
-            return f"not valid in the file's encoding: byte 0x{byte:02x}{hint}"
-    return None
+    found = _ESCAPED_BYTE.search(value)
+    if found is None:
+        return None
+    byte = ord(found.group()) - 0xDC00
+    hint = " (Windows-1252? pass --encoding cp1252)" if 0x80 <= byte <= 0x9F else " (pass --encoding)"
+    return f"not valid in the file's encoding: byte 0x{byte:02x}{hint}"
 
 
 # --------------------------------------------------------------------------- rows: records

@@ -95,6 +95,8 @@ class SpanWorkers:
     sentences: int = 0
     failed: int = 0
     """Documents a worker could not segment (they are segmented when first opened instead)."""
+    pooled: bool = False
+    """True once a pool was started (else everything was segmented in this process, on one core)."""
     _waiting: list[Source] = field(default_factory=list)
     _waiting_chars: int = 0
     _pool: ProcessPoolExecutor | None = None
@@ -110,6 +112,7 @@ class SpanWorkers:
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context(),
                                              initializer=_start_worker)
             self._pool.submit(_ready)  # starts every worker
+            self.pooled = True
         except (OSError, BrokenProcessPool):
             self._pool = None
             self.workers = 1
