@@ -239,7 +239,7 @@ def test_a_file_that_cannot_be_decoded_is_refused_with_its_place(project: Projec
     write(src, "fine.txt", "Fine.")
     result = ok(run(project, str(src)))
     assert imported_ids(project) == {"fine"}
-    assert "damaged.txt: not valid UTF-8 (byte 0x93), though most of it is" in result.stderr
+    assert "damaged.txt:2: not valid UTF-8 (byte 0x93), though most of it is" in result.stderr
     assert "binary.txt: looks binary" in result.stderr
 
 

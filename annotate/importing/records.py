@@ -100,20 +100,47 @@ Reader = Callable[[InputFile, ReadOptions, FileInfo], Iterator[Record]]
 
 @dataclass(frozen=True)
 class Format:
-    """An input format: its suffixes, its reader, and whether a file holds one document or rows of them."""
+    """An input format: its name, its suffixes and its reader."""
 
     name: str
     suffixes: tuple[str, ...]
     reader: Reader
-    rows: bool
 
 
 # --------------------------------------------------------------------------- one document per file
 
 
-def _file_record(f: InputFile, decoded: Decoded) -> Record:
-    return Record(Origin(f.display, f.format, encoding=decoded.encoding), id_hint=f.parts[-1] if f.parts else None,
-                  id_explicit=True, id_parts=list(f.parts))
+@dataclass
+class OneDocument:
+    """What a one-document file holds once read: its decoded text, the document's text, title and metadata."""
+
+    decoded: Decoded
+    body: str
+    title: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def one_document_reader(parse: Callable[[InputFile, ReadOptions], OneDocument]) -> Reader:
+    """A reader of files that hold one document each, from the function that parses one.
+
+    A file that cannot be read or parsed gives a refused record naming the place; an error
+    without a file (a library missing) stops the import: nothing of that kind can be read.
+    """
+
+    def read(f: InputFile, options: ReadOptions, info: FileInfo) -> Iterator[Record]:
+        try:
+            parsed = parse(f, options)
+        except AnnotateError as exc:
+            if exc.path is None:
+                raise
+            yield Record(Origin(f.display, f.format, line=exc.line), error=exc.message)
+            return
+        info.encoding = parsed.decoded.encoding
+        yield Record(Origin(f.display, f.format, encoding=parsed.decoded.encoding), body=parsed.body,
+                     title=parsed.title, id_hint=f.parts[-1] if f.parts else None, id_explicit=True,
+                     id_parts=list(f.parts), meta=parsed.meta)
+
+    return read
 
 
 def _read_bytes(f: InputFile) -> bytes:
@@ -135,59 +162,35 @@ def _title_line(text: str) -> str | None:
     return None
 
 
-def read_text_file(f: InputFile, options: ReadOptions, info: FileInfo) -> Iterator[Record]:
+def parse_text_file(f: InputFile, options: ReadOptions) -> OneDocument:
     """A ``.txt`` file: one document; its first line is the title when a blank line follows it."""
-    try:
-        decoded = decode_document(_read_bytes(f), f.display, options.encoding)
-    except AnnotateError as exc:
-        yield Record(Origin(f.display, f.format), error=exc.message if exc.path else str(exc))
-        return
-    info.encoding = decoded.encoding
-    record = _file_record(f, decoded)
-    record.body, record.title = decoded.text, _title_line(decoded.text)
-    yield record
+    decoded = decode_document(_read_bytes(f), f.display, options.encoding)
+    return OneDocument(decoded, decoded.text, _title_line(decoded.text))
 
 
-def read_markdown_file(f: InputFile, options: ReadOptions, info: FileInfo) -> Iterator[Record]:
+def parse_markdown_file(f: InputFile, options: ReadOptions) -> OneDocument:
     """A Markdown file: one document, markup parsed away; front matter is metadata, a top ``#`` heading the title."""
     from .markdown import markdown_text
 
-    try:
-        decoded = decode_document(_read_bytes(f), f.display, options.encoding)
-        parsed = markdown_text(decoded.text, f.display)
-    except AnnotateError as exc:
-        yield Record(Origin(f.display, f.format), error=exc.message)
-        return
-    info.encoding = decoded.encoding
-    record = _file_record(f, decoded)
+    decoded = decode_document(_read_bytes(f), f.display, options.encoding)
+    parsed = markdown_text(decoded.text, f.display)
     front = {str(k).lower(): v for k, v in parsed.front_matter.items()}
     choice = choose_fields(["text", *front], f.display, meta=options.meta, strict=False)
-    record.body = parsed.text
-    record.title = one_line(str(front["title"])) if front.get("title") else parsed.title
-    record.meta = meta_of(front, choice)
-    yield record
+    title = one_line(str(front["title"])) if front.get("title") else parsed.title
+    return OneDocument(decoded, parsed.text, title, meta_of(front, choice))
 
 
-def read_html_file(f: InputFile, options: ReadOptions, info: FileInfo) -> Iterator[Record]:
+def parse_html_file(f: InputFile, options: ReadOptions) -> OneDocument:
     """A saved web page: the article's text, title, url, date, outlet and author (trafilatura)."""
     from .html import decode_html, extract_article
 
-    try:
-        decoded = decode_html(_read_bytes(f), f.display, options.encoding)
-        article = extract_article(decoded.text, f.display)
-    except AnnotateError as exc:
-        if exc.path is None:  # trafilatura missing: nothing of this kind can be read
-            raise
-        yield Record(Origin(f.display, f.format), error=exc.message)
-        return
-    info.encoding = decoded.encoding
-    record = _file_record(f, decoded)
-    record.body, record.title = article.text, one_line(article.title) if article.title else None
+    decoded = decode_html(_read_bytes(f), f.display, options.encoding)
+    article = extract_article(decoded.text, f.display)
     meta = dict(article.meta)
     if "date" in meta:
         meta["date"] = normalize_date(meta["date"])
-    record.meta = {k: one_line(str(v)) for k, v in meta.items() if v}
-    yield record
+    title = one_line(article.title) if article.title else None
+    return OneDocument(decoded, article.text, title, {k: one_line(str(v)) for k, v in meta.items() if v})
 
 
 # --------------------------------------------------------------------------- rows: encodings
@@ -485,15 +488,15 @@ def read_arrow(f: InputFile, options: ReadOptions, info: FileInfo) -> Iterator[R
 
 
 FORMATS: dict[str, Format] = {fmt.name: fmt for fmt in (
-    Format("txt", (".txt", ".text"), read_text_file, rows=False),
-    Format("md", (".md", ".markdown"), read_markdown_file, rows=False),
-    Format("html", (".html", ".htm", ".xhtml"), read_html_file, rows=False),
-    Format("jsonl", (".jsonl", ".ndjson"), read_jsonl, rows=True),
-    Format("json", (".json",), read_json, rows=True),
-    Format("csv", (".csv",), read_csv, rows=True),
-    Format("tsv", (".tsv", ".tab"), read_csv, rows=True),
-    Format("parquet", (".parquet", ".pq"), read_parquet, rows=True),
-    Format("arrow", (".arrow", ".feather"), read_arrow, rows=True),
+    Format("txt", (".txt", ".text"), one_document_reader(parse_text_file)),
+    Format("md", (".md", ".markdown"), one_document_reader(parse_markdown_file)),
+    Format("html", (".html", ".htm", ".xhtml"), one_document_reader(parse_html_file)),
+    Format("jsonl", (".jsonl", ".ndjson"), read_jsonl),
+    Format("json", (".json",), read_json),
+    Format("csv", (".csv",), read_csv),
+    Format("tsv", (".tsv", ".tab"), read_csv),
+    Format("parquet", (".parquet", ".pq"), read_parquet),
+    Format("arrow", (".arrow", ".feather"), read_arrow),
 )}
 """Every input format by name: adding one is one entry (its suffixes and its reader)."""
 
