@@ -148,7 +148,7 @@ def run_import(project: Path, source: Path, *extra: str) -> Run:
     command = [sys.executable, "-m", "annotate", "--root", str(project), "import", str(source), *extra]
     start = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    peak, cpu = 0.0, {}
+    peak, cpu = 0.0, dict[int, float]()
     while child.poll() is None:
         pids = _tree(child.pid)
         peak = max(peak, _rss_mb(pids))

@@ -85,9 +85,11 @@ def choose_fields(columns: list[str], where: str, text: str | None = None, id: s
                             " name it with --text FIELD", where)
     taken = {chosen_text}
     chosen_id = _named(columns, id, "--id", where) if id else _find(columns, ID_FIELDS, taken)
-    taken |= {chosen_id} - {None}
+    if chosen_id is not None:
+        taken.add(chosen_id)
     chosen_title = _named(columns, title, "--title", where) if title else _find(columns, TITLE_FIELDS, taken)
-    taken |= {chosen_title} - {None}
+    if chosen_title is not None:
+        taken.add(chosen_title)
     known = {}
     for name, candidates in META_FIELDS.items():
         column = _find(columns, candidates, taken)

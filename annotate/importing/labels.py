@@ -206,8 +206,8 @@ def match(item: LabelItem, annotator: str, sentences: Sentences, plan: Plan) -> 
                 plan.add(annotator, units.doc.id, i, {"label": label}, item, end - start)
         return
     if item.document is not None and item.start is not None:
-        units = sentences.units(item.document)
-        index = _at_offsets(units, item) if units is not None else None
+        named = sentences.units(item.document)
+        index = _at_offsets(named, item) if named is not None else None
         if index is not None:
             plan.add(annotator, item.document, index, _fields(item, item.label), item)
             return
@@ -247,10 +247,11 @@ def _check_labels(plan: Plan, tagset: Tagset, options: LabelOptions) -> None:
     missing: Counter[str] = Counter()
     for sentences in plan.labels.values():
         for fields in sentences.values():
-            label = fields.get("label")
-            if label is None:
+            given = fields.get("label")
+            if given is None:
                 continue
-            label = fields["label"] = options.label_map.get(label, label)
+            label = str(options.label_map.get(given, given))
+            fields["label"] = label
             if label not in tagset.names:
                 missing[label] += 1
     if missing:

@@ -120,6 +120,18 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _spans_of(values: Any, text: str) -> list[tuple[int, int, str]]:
     """Spans given as ``[start, end, label]`` or ``{start(_offset), end(_offset), label(s)}``, checked against text."""
     out = []
@@ -141,10 +153,9 @@ def _spans_of(values: Any, text: str) -> list[tuple[int, int, str]]:
 def _prodigy(obj: dict[str, Any], where: str, _path: Path) -> Iterator[LabelItem]:
     annotator = _str(obj.get("_annotator_id")) or _str(obj.get("_session_id"))
     text = _str(obj.get("text")) or ""
-    meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
-    item = LabelItem(where, annotator, text, document=_str(meta.get("document")),
-                     start=meta.get("start") if isinstance(meta.get("start"), int) else None,
-                     end=meta.get("end") if isinstance(meta.get("end"), int) else None)
+    meta = _dict(obj.get("meta"))
+    item = LabelItem(where, annotator, text, document=_str(meta.get("document")), start=_int(meta.get("start")),
+                     end=_int(meta.get("end")))
     answer = obj.get("answer")
     accept = obj.get("accept")
     if answer != "accept":
@@ -215,19 +226,18 @@ def _task_text(data: dict[str, Any]) -> str:
 
 
 def _label_studio(obj: dict[str, Any], where: str, _path: Path) -> Iterator[LabelItem]:
-    data = obj.get("data") if isinstance(obj.get("data"), dict) else {}
+    data = _dict(obj.get("data"))
     text = _task_text(data)
-    hints = {"document": _str(data.get("document")),
-             "start": data.get("start") if isinstance(data.get("start"), int) else None,
-             "end": data.get("end") if isinstance(data.get("end"), int) else None}
-    annotations = obj.get("annotations") if isinstance(obj.get("annotations"), list) else []
+    document, start, end = _str(data.get("document")), _int(data.get("start")), _int(data.get("end"))
+    annotations = _list(obj.get("annotations"))
     if not annotations:
-        yield LabelItem(where, None, text, skip="no annotations", **hints)
+        yield LabelItem(where, None, text, skip="no annotations", document=document, start=start, end=end)
     for k, ann in enumerate(annotations, 1):
         ann_where = f"{where} annotation {k}" if len(annotations) > 1 else where
         if not isinstance(ann, dict):
             continue
-        item = LabelItem(ann_where, _completed_by(ann.get("completed_by")), text, **hints)
+        item = LabelItem(ann_where, _completed_by(ann.get("completed_by")), text, document=document, start=start,
+                         end=end)
         if ann.get("was_cancelled"):
             item.skip = "cancelled (skipped in Label Studio)"
             yield item
@@ -256,10 +266,8 @@ def _own(obj: dict[str, Any], where: str, _path: Path) -> Iterator[LabelItem]:
     if not (isinstance(start, int) and isinstance(end, int) and document):
         yield LabelItem(where, None, text, skip="no document, start and end")
         return
-    labels = obj.get("labels") if isinstance(obj.get("labels"), dict) else {}
-    notes, seconds, suggested = (obj.get(k) if isinstance(obj.get(k), dict) else {}
-                                 for k in ("notes", "seconds", "suggested"))
-    unsure = obj.get("unsure") if isinstance(obj.get("unsure"), list) else []
+    labels, notes, seconds, suggested = (_dict(obj.get(k)) for k in ("labels", "notes", "seconds", "suggested"))
+    unsure = _list(obj.get("unsure"))
     for annotator, label in labels.items():
         if label is None and not notes.get(annotator) and annotator not in unsure:
             continue
