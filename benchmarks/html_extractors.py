@@ -33,6 +33,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 Extractor = Callable[[str], tuple[str, str]]
 
@@ -65,7 +66,7 @@ def html_text(fragment: str) -> str:
 def trafilatura_extract(html: str) -> tuple[str, str]:
     import trafilatura
 
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=False)
+    doc: Any = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=False)
     return (doc.text or "", doc.title or "") if doc is not None else ("", "")
 
 
