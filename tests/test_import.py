@@ -184,6 +184,17 @@ def test_parquet_and_arrow_rows(project: Project, src: Path) -> None:
     assert meta.date == "2018-03-25T10:00:00" and meta.fields == {"extra": 1}
 
 
+@pytest.mark.parametrize(("module", "name", "extra"), [("trafilatura", "page.html", "html"),
+                                                        ("pyarrow", "rows.parquet", "parquet")])
+def test_a_missing_optional_library_says_what_to_install(project: Project, src: Path, module: str, name: str,
+                                                         extra: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, module, None)  # import raises ImportError
+    result = run(project, str(write(src, name, b"<html><p>x</p></html>")))
+    assert result.exit_code == 2
+    assert result.stderr.strip().endswith(f"pip install 'annotate[{extra}]'")
+    assert result.stderr.count("\n") == 1
+
+
 def test_fields_named_by_options_and_a_missing_one(project: Project, src: Path) -> None:
     path = jsonl(src, "x.jsonl", [{"key": "k-1", "head": "Named", "story_text": "Named fields work."}])
     ok(run(project, str(path), "--text", "story_text", "--id", "key", "--title", "head"))

@@ -280,8 +280,6 @@ class FileWriter:
         for thread in self._threads:
             thread.join()
         self._threads = []
-        for folder in list(self._folders):
-            fsync_dir(folder)
 
 
 # --------------------------------------------------------------------------- the import
@@ -363,13 +361,13 @@ class Importer:
         if same is not None:
             self._duplicate(where, same)
             return
-        doc_id = self._choose_id(record, where)
-        if doc_id is None:
-            return
         try:
             meta = document_meta(record, title, record.origin.encoding)
         except ValidationError as exc:
             self.report.refused.append(Skipped(where, f"metadata: {exc.errors()[0]['msg']}"))
+            return
+        doc_id = self._choose_id(record, where)
+        if doc_id is None:
             return
         self.assigned.add(doc_id)
         self.index.by_text[key] = doc_id
@@ -406,7 +404,7 @@ class Importer:
     def _choose_id(self, record: Record, where: str) -> str | None:
         wanted = wanted_id(record, self.options.into)
         if wanted in self.assigned:  # two documents of this import want one id
-            doc_id = with_suffix(wanted, self.index.ids | self.assigned)
+            doc_id = with_suffix(wanted, self.index.ids, self.assigned)
             self.report.renamed.append(Skipped(where, f"id {wanted} is taken by another document of this import:"
                                                       f" imported as {doc_id}"))
             self.report.imported.append(doc_id)
@@ -415,7 +413,7 @@ class Importer:
             self.report.imported.append(wanted)
             return wanted
         if not record.id_explicit:
-            doc_id = with_suffix(wanted, self.index.ids | self.assigned)
+            doc_id = with_suffix(wanted, self.index.ids, self.assigned)
             self.report.imported.append(doc_id)
             return doc_id
         if self.options.update:

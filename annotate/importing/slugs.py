@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Container
 
 MAX_SLUG = 80
 """Longest slug (characters); longer titles are cut at a word boundary."""
@@ -34,11 +35,10 @@ def slug_path(parts: list[str]) -> str:
     return "/".join(p for p in (slugify(part) for part in parts) if p)
 
 
-def with_suffix(doc_id: str, taken: set[str] | frozenset[str]) -> str:
-    """``doc_id``, or ``doc_id-2``, ``doc_id-3``... whichever is not ``taken``."""
-    if doc_id not in taken:
-        return doc_id
-    n = 2
-    while f"{doc_id}-{n}" in taken:
+def with_suffix(doc_id: str, *taken: Container[str]) -> str:
+    """``doc_id``, or ``doc_id-2``, ``doc_id-3``... whichever is in none of ``taken``."""
+    candidate, n = doc_id, 1
+    while any(candidate in ids for ids in taken):
         n += 1
-    return f"{doc_id}-{n}"
+        candidate = f"{doc_id}-{n}"
+    return candidate
