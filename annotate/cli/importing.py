@@ -51,15 +51,16 @@ def progress_bar(stages: dict[str, str]) -> Iterator[Any]:
 
 @main.command("import")
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", default="auto", show_default=True,
+@click.option("--format", "fmt", default="auto", show_default=True, metavar="FORMAT",
               help="auto (by suffix) | txt | md | html | jsonl | json | csv | tsv | parquet | arrow.")
-@click.option("--text", "text_field", default=None, help="Rows: the field holding the article text.")
-@click.option("--id", "id_field", default=None, help="Rows: the field holding the document id.")
-@click.option("--title", "title_field", default=None, help="Rows: the field holding the headline.")
-@click.option("--meta", "meta_fields", multiple=True,
+@click.option("--text", "text_field", default=None, metavar="FIELD", help="Rows: the field holding the article text.")
+@click.option("--id", "id_field", default=None, metavar="FIELD", help="Rows: the field holding the document id.")
+@click.option("--title", "title_field", default=None, metavar="FIELD", help="Rows: the field holding the headline.")
+@click.option("--meta", "meta_fields", multiple=True, metavar="FIELDS",
               help="Rows: more fields to keep as metadata, comma-separated or repeated ('*': all others).")
-@click.option("--into", default=None, help="Put the documents in a folder under seeds/ (their ids start PREFIX/).")
-@click.option("--encoding", default=None, help="Read the sources in this encoding (default: detected).")
+@click.option("--into", default=None, metavar="PREFIX",
+              help="Put the documents in a folder under seeds/ (their ids start PREFIX/).")
+@click.option("--encoding", default=None, metavar="NAME", help="Read the sources in this encoding (default: detected).")
 @click.option("--update", is_flag=True, help="Replace a document whose id exists with other text (labels follow).")
 @click.option("--no-segment", is_flag=True, help="Do not segment now (each document is segmented when first opened).")
 @click.option("--dry-run", is_flag=True, help="Say what would be imported; write nothing.")
@@ -138,12 +139,13 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 
 @main.command("import-labels")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--from", "tool", default="auto", show_default=True,
+@click.option("--from", "tool", default="auto", show_default=True, metavar="TOOL",
               help="auto | prodigy | doccano | label-studio | annotate (our own exported JSONL).")
-@click.option("--annotator", "annotators", multiple=True,
+@click.option("--annotator", "annotators", multiple=True, metavar="NAME|OLD=NEW",
               help="NAME: every label is NAME's; OLD=NEW: the file's annotator OLD is NEW here (repeatable).")
-@click.option("--map", "label_map", multiple=True, help="OLD=NEW: rename a label (repeatable or comma-separated).")
-@click.option("--scheme", default=None, help="Tagset the labels belong to (default: claim-types).")
+@click.option("--map", "label_map", multiple=True, metavar="OLD=NEW",
+              help="Rename a label (repeatable or comma-separated).")
+@click.option("--scheme", default=None, metavar="NAME", help="Tagset the labels belong to (default: claim-types).")
 @click.option("--merge", is_flag=True, help="Fill an annotator's existing label file where it has no label yet.")
 @click.option("--dry-run", is_flag=True, help="Say what would be written; write nothing.")
 @root_option
