@@ -4,6 +4,7 @@
     python benchmarks/bench_import.py                 # 1,000 articles; then a 1 GB JSONL file
     python benchmarks/bench_import.py --articles 300 --gb 0   # quicker, no 1 GB file
     python benchmarks/bench_import.py --rounds 3 --keep
+    python benchmarks/bench_import.py --tmp /dev/shm --gb 0   # the project on tmpfs: without the disk's cost
 
 Articles are generated in a temporary folder (never committed): a headline and about 35
 sentences in paragraphs, drawn from the sample article and pySBD's golden rules with
@@ -217,8 +218,10 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=1, help="alternate baseline and import this many times")
     parser.add_argument("--gb", type=float, default=1.0, help="size of the streaming test file (0: skip)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--tmp", type=Path, default=None,
+                        help="where the temporary folder goes (e.g. /dev/shm, to see what a busy disk costs)")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    work = Path(tempfile.mkdtemp(prefix="bench-import-", dir=args.tmp))
     try:
         ok = bench_articles(work, args.articles, args.rounds)
         if args.gb > 0:
