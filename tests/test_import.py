@@ -334,6 +334,20 @@ def test_importing_the_project_root_skips_its_own_folders(project: Project) -> N
     assert "refused:" not in result.stderr and "left alone" not in result.stderr
 
 
+def test_one_import_at_a_time(project: Project, src: Path) -> None:
+    from annotate.store import LabelLock
+
+    lock = LabelLock(project.root / ".annotate" / "import", purpose="annotate import")
+    lock.acquire()
+    try:
+        result = run(project, str(write(src, "a.txt", "Text.")))
+    finally:
+        lock.release()
+    assert result.exit_code == 2 and "another import is running in this project (annotate import pid" in result.stderr
+    assert imported_ids(project) == set()
+    ok(run(project, str(src / "a.txt")))
+
+
 def test_import_creates_the_project_folder(tmp_path: Path, src: Path) -> None:
     project = Project(tmp_path / "new")
     (tmp_path / "new").mkdir()
