@@ -334,6 +334,17 @@ def test_importing_the_project_root_skips_its_own_folders(project: Project) -> N
     assert "refused:" not in result.stderr and "left alone" not in result.stderr
 
 
+def test_no_document_is_written_through_a_link_out_of_the_project(project: Project, src: Path,
+                                                                   tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (project.seeds / "wire").symlink_to(outside)
+    result = run(project, str(write(src, "a.txt", "Text.")), "--into", "wire")
+    assert result.exit_code == 2
+    assert "seeds/wire/a: a folder on its way is a link out of the project: not written" in result.stderr
+    assert list(outside.iterdir()) == []
+
+
 def test_one_import_at_a_time(project: Project, src: Path) -> None:
     from annotate.store import LabelLock
 

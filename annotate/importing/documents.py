@@ -17,6 +17,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -25,6 +26,7 @@ from ..encodings import normalize_newlines, python_codec
 from ..errors import AnnotateError, LockedError
 from ..metadata import META_SUFFIX, metadata_bytes, metadata_path
 from ..models import DocumentMeta, ImportOrigin
+from ..reading import Span, remember_spans
 from ..store import CACHE_DIR, Document, LabelLock, Project, Source, fsync_dir
 from .fields import one_line
 from .records import FORMAT_NAMES, FORMATS, FileInfo, InputFile, ReadOptions, Record, format_of, read_file
@@ -201,7 +203,8 @@ def document_meta(record: Record, title: str | None, encoding: str | None) -> Do
 
 class FileWriter:
     """Writes files whole, in threads beside the reading: each file to a temp file beside it, fsynced,
-    then renamed over it; the files of one job in their order.
+    then renamed over it; the files of one job in their order. Other disk work (remembering a
+    document's spans) can be handed to the same threads.
 
     A kill leaves each file old or new, never part of one: a document's metadata is written
     before its text, so a document never lacks it. fsync waits for the disk (milliseconds
@@ -215,31 +218,38 @@ class FileWriter:
     QUEUE = 64
 
     def __init__(self) -> None:
-        self._jobs: queue.Queue[list[tuple[Path, bytes]] | None] = queue.Queue(self.QUEUE)
+        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(self.QUEUE)
         self._threads: list[threading.Thread] = []
         self._folders: set[Path] = set()
         self._error: BaseException | None = None
 
     def put(self, files: list[tuple[Path, bytes]]) -> None:
         """Write these files (in this order) soon; an error of an earlier write is raised here."""
+        self.submit(lambda: self._write_all(files))
+
+    def submit(self, job: Callable[[], None]) -> None:
+        """Run ``job`` in a writer thread soon; an error of an earlier job is raised here."""
         self._raise()
         if not self._threads:
             self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(self.THREADS)]
             for thread in self._threads:
                 thread.start()
-        self._jobs.put(files)
+        self._jobs.put(job)
 
     def _run(self) -> None:
-        while (files := self._jobs.get()) is not None:
+        while (job := self._jobs.get()) is not None:
             try:
                 if self._error is None:
-                    for path, data in files:
-                        self._write(path, data)
+                    job()
             except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
                 self._error = self._error or exc
             finally:
                 self._jobs.task_done()
         self._jobs.task_done()
+
+    def _write_all(self, files: list[tuple[Path, bytes]]) -> None:
+        for path, data in files:
+            self._write(path, data)
 
     def _write(self, path: Path, data: bytes) -> None:
         if path.parent not in self._folders:
@@ -295,12 +305,19 @@ class Importer:
         self.report = ImportReport(dry_run=options.dry_run)
         self.index = SeedIndex()
         self.assigned: set[str] = set()
+        self._folders_checked: dict[Path, bool] = {}
         self.writer = FileWriter()
         self.workers = None
         if options.segment and not options.dry_run:
             from .spans import SpanWorkers, cores
 
-            self.workers = SpanWorkers(project, options.workers or cores(), self._segmented)
+            self.workers = SpanWorkers(project, options.workers or cores(), self._segmented, self._remember)
+
+    def _remember(self, source: Source, spans: list[Span]) -> None:
+        """Remember a document's spans from a writer thread (the cache write may wait for the disk)."""
+        from ..segment import segmenter_id
+
+        self.writer.submit(partial(remember_spans, self.project, source, spans, segmenter_id()))
 
     def _segmented(self, _sentences: int) -> None:
         if self.progress is not None and self.workers is not None:
@@ -332,9 +349,9 @@ class Importer:
                 done += _size(f.path)
                 if self.progress is not None:
                     self.progress("read", done, total)
-            self.writer.flush()
             if self.workers is not None:
                 self.workers.finish()
+            self.writer.flush()
         finally:
             self.writer.close()
             if self.workers is not None:
@@ -369,6 +386,11 @@ class Importer:
         doc_id = self._choose_id(record, where)
         if doc_id is None:
             return
+        if not self._inside(self.project.seeds / doc_id):
+            self._unlist(doc_id)
+            self.report.refused.append(Skipped(where, f"seeds/{doc_id}: a folder on its way is a link out of the"
+                                                      " project: not written"))
+            return
         self.assigned.add(doc_id)
         self.index.by_text[key] = doc_id
         if self.options.dry_run:
@@ -379,6 +401,21 @@ class Importer:
         self.index.ids.add(doc_id)
         if self.workers is not None:
             self.workers.add(Source(text, hashlib.sha256(data).hexdigest()))
+
+    def _inside(self, path: Path) -> bool:
+        """True when ``path``'s folder is inside the project (no link on the way leads out); asked once per folder."""
+        folder = path.parent
+        if folder not in self._folders_checked:
+            try:
+                self._folders_checked[folder] = folder.resolve().is_relative_to(self.project.root.resolve())
+            except (OSError, RuntimeError):
+                self._folders_checked[folder] = False
+        return self._folders_checked[folder]
+
+    def _unlist(self, doc_id: str) -> None:
+        for listed in (self.report.imported, self.report.updated):
+            if listed and listed[-1] == doc_id:
+                listed.pop()
 
     def _duplicate(self, where: str, same: str) -> None:
         self.report.duplicates.append(Skipped(where, f"same text as seeds/{same}.txt"))

@@ -91,6 +91,8 @@ class SpanWorkers:
     project: Project
     workers: int = field(default_factory=cores)
     done: Callable[[int], None] | None = None
+    remember: Callable[[Source, list[Span]], None] | None = None
+    """Keeps a document's spans (default: :func:`annotate.reading.remember_spans`, here and now)."""
     segmented: int = 0
     sentences: int = 0
     failed: int = 0
@@ -151,7 +153,10 @@ class SpanWorkers:
             self._remember(source, spans_of(flat))
 
     def _remember(self, source: Source, spans: list[Span]) -> None:
-        remember_spans(self.project, source, spans, segmenter_id())
+        if self.remember is not None:
+            self.remember(source, spans)
+        else:
+            remember_spans(self.project, source, spans, segmenter_id())
         self.segmented += 1
         self.sentences += len(spans)
         if self.done is not None:
