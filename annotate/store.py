@@ -660,8 +660,11 @@ def read_label_file(path: Path, where: str | None = None, root: Path | None = No
     return parse_label_file(raw, where), raw.decode("utf-8", "replace")
 
 
-def atomic_write(path: Path, data: bytes, root: Path | None = None) -> None:
+def atomic_write(path: Path, data: bytes, root: Path | None = None, sync_folder: bool = True) -> None:
     """Write ``data`` to ``path`` durably: temp file beside it, flush, fsync, rename, fsync the folder.
+
+    ``sync_folder=False`` leaves the folder's fsync to the caller (who writes many files
+    into a few folders and fsyncs each folder once at the end: ``annotate import``).
 
     On any error the old file is untouched and the temp file removed; the OSError propagates.
     With ``root`` (the project root) the folder is reached without leaving the project
@@ -683,8 +686,9 @@ def atomic_write(path: Path, data: bytes, root: Path | None = None) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp, dir_fd=dfd)
             raise
-        with contextlib.suppress(OSError):  # pragma: no cover - folders that cannot be fsynced
-            os.fsync(dfd)
+        if sync_folder:
+            with contextlib.suppress(OSError):  # pragma: no cover - folders that cannot be fsynced
+                os.fsync(dfd)
     except OSError as exc:
         raise _named(exc, path) from None
     finally:

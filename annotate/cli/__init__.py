@@ -148,4 +148,4 @@ def main(ctx: click.Context, annotator: str | None) -> None:
             run_app(AppOptions(project, name))
 
 
-from . import agreement, documents, export, screens, suggest, team  # noqa: E402, F401  (they register their commands)
+from . import agreement, documents, export, importing, screens, suggest, team  # noqa: E402, F401  (they register their commands)
