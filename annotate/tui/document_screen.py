@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.segment import Segment
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingsMap
@@ -238,6 +239,9 @@ class DocumentScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         yield StatusBar(self.tagset, id="bar")
+        about = self._about_line()
+        if about is not None:
+            yield Static(about, id="about")
         self._open_now()
         if self.session is not None:
             yield self._build_view(self.session)
@@ -247,6 +251,27 @@ class DocumentScreen(Screen[None]):
                 yield ProgressBar(id="loading-progress", show_eta=False)
         yield self.make_panel()
         yield KeyBar(short={name: short.lower() for name, short in abbreviations(self.tagset).items()})
+
+    def _about_line(self) -> Text | None:
+        """The document's title, outlet, date and url (from ``seeds/<doc>.meta.yaml``) as one line, if it has any."""
+        from ..metadata import read_metadata
+
+        try:
+            meta = read_metadata(self.project, self.doc)
+        except AnnotateError as exc:
+            return Text(f" metadata not shown: {exc}", style="italic", no_wrap=True, overflow="ellipsis")
+        if meta is None or not (meta.title or meta.url or meta.outlet or meta.date):
+            return None
+        line = Text(no_wrap=True, overflow="ellipsis", end="")
+        line.append(" ")
+        if meta.title:
+            line.append(meta.title, "bold")
+        for part in (meta.outlet, meta.date):
+            if part:
+                line.append(f" · {part}")
+        if meta.url:
+            line.append(f" · {meta.url}", "underline")
+        return line
 
     def _open_now(self) -> None:
         """Open at once when no segmentation is needed (the usual case): no worker, no waiting."""
