@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 
 from annotate import export as ex
 from annotate.cli import main
+from annotate.errors import AnnotateError
+from annotate.export.card import _md
 from annotate.reading import load_current, read_label_data
 from annotate.store import SCHEMA_HEADER, Project
 from annotate.yamlio import dump_document, fast_load
@@ -177,9 +179,9 @@ def test_majority_labels_fields_and_counts(small: Project, tmp_path: Path) -> No
     assert (left["tie"], left["unlabeled"], left["unsure"], left["unsure_labels"]) == (1, 1, 0, 0)
 
 
-def test_unsure_labels_left_out_by_default(small: Project, tmp_path: Path) -> None:
+def test_unsure_weight_zero_leaves_unsure_labels_out(small: Project, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    ok(export(small, out, "--split", "100"))
+    ok(export(small, out, "--split", "100", "--unsure-weight", "0"))
     rows = by_id(read_rows(out))
     i1, i5 = ids(small, 1, 5)
     assert i5 not in rows
@@ -224,7 +226,7 @@ def test_annotator_mode(small: Project, tmp_path: Path) -> None:
 
 def test_all_mode_one_row_per_annotator(small: Project, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    ok(export(small, out, "--split", "100", "--labels", "all"))
+    ok(export(small, out, "--split", "100", "--labels", "all", "--unsure-weight", "0"))
     rows = read_rows(out)
     i1 = ids(small, 1)[0]
     assert [r["id"] for r in rows if r["id"].startswith(i1)] == [f"{i1}:alice", f"{i1}:bob"]  # carol unsure
@@ -375,7 +377,7 @@ def test_split_parsing() -> None:
     assert ex.parse_split("90/10") == (("train", 90), ("test", 10))
     assert ex.parse_split("80/10/10") == (("train", 80), ("dev", 10), ("test", 10))
     for bad in ("80/30", "50/50/0/0", "a/b", "80.5/19.5", ""):
-        with pytest.raises(ex.AnnotateError):
+        with pytest.raises(AnnotateError):
             ex.parse_split(bad)
 
 
@@ -545,7 +547,7 @@ def test_card_matches_rows(project: Project, build: Builder, tmp_path: Path, mon
     assert s["agreement"]["exported"]["value"] is not None
     assert f"- command: `{ex.command_line(argv)}`" in card and "'" + str(out) + "'" in card
     for label in project.tagset().labels:  # the tagset with its definitions
-        assert f"| {ex._md(label.name)} | {ex._md(label.definition)} |" in card
+        assert f"| {_md(label.name)} | {_md(label.definition)} |" in card
     for reason in (*ex.LEFT_OUT_ROWS, *ex.LEFT_OUT_OTHER):
         assert f"| {reason} | {s['left_out'][reason]} |" in card
     assert "not a git repository" in card and "load_dataset(" in card and "read_ndjson" in card
