@@ -282,68 +282,96 @@ class PairCounts:
 UNIT_COUNT_KEYS = ("total", "pairable", "labeled_by_all", "labeled_by_one", "unlabeled")
 
 
-def _count_unit(counts: dict[str, int], given: int, annotators: int) -> None:
-    counts["total"] += 1
-    if given >= 2:
-        counts["pairable"] += 1
-    elif given == 1:
-        counts["labeled_by_one"] += 1
-    else:
-        counts["unlabeled"] += 1
-    if annotators and given == annotators:
-        counts["labeled_by_all"] += 1
+class UnitCounts:
+    """How many units carry how many labels (``unit_counts``), by the number of labels: "all" is known last."""
+
+    __slots__ = ("by_given",)
+
+    def __init__(self) -> None:
+        self.by_given: dict[int, int] = {}
+
+    def add(self, given: int) -> None:
+        """One unit carrying ``given`` labels."""
+        self.by_given[given] = self.by_given.get(given, 0) + 1
+
+    def to_json(self, annotators: int) -> dict[str, int]:
+        """The counts of :func:`unit_counts`, with ``annotators`` annotators in all."""
+        by = self.by_given
+        return {
+            "total": sum(by.values()),
+            "pairable": sum(k for given, k in by.items() if given >= 2),
+            "labeled_by_all": by.get(annotators, 0) if annotators else 0,
+            "labeled_by_one": by.get(1, 0),
+            "unlabeled": by.get(0, 0),
+        }
 
 
 class AgreementCounts:
-    """Every count behind :func:`report`, added one unit at a time; documents arrive one after another.
+    """Every count behind :func:`report`, added one unit at a time; a document's units arrive together.
 
     Memory does not grow with the number of units: a document's own figures are
-    computed when the next document starts, and kept as their JSON form.
+    computed when the next document starts. The annotators may be fixed up front, or
+    be whoever turns up with a label (``annotators=None``): every figure is kept in a
+    form that does not need the final list until :meth:`report` (pair counts by the
+    annotators present, Fleiss' counts by the number of labels on a unit).
     """
 
-    def __init__(self, annotators: Sequence[str]) -> None:
-        self.names = list(dict.fromkeys(annotators))
-        n = len(self.names)
+    def __init__(self, annotators: Sequence[str] | None = None) -> None:
+        self.fixed = list(dict.fromkeys(annotators)) if annotators is not None else None
+        self.labeled: dict[str, int] = {}
+        """Annotator -> units they labeled."""
         self.alpha = AlphaCounts()
-        self.fleiss = FleissCounts(n)
-        self.pairs = {(i, j): PairCounts() for i, j in combinations(range(n), 2)}
-        self.units = dict.fromkeys(UNIT_COUNT_KEYS, 0)
-        self.used: dict[str, list[int]] = {}
-        """label -> times each annotator used it (every unit, pairable or not)."""
+        self.units = UnitCounts()
+        self.fleiss: dict[int, FleissCounts] = {}
+        """Number of labels on a unit -> the Fleiss counts of such units (complete ones have one per annotator)."""
+        self.pairs: dict[tuple[str, str], PairCounts] = {}
+        self.used: dict[str, dict[str, int]] = {}
+        """label -> annotator -> times they used it (every unit, pairable or not)."""
         self.this_label: dict[str, dict[int, int]] = {}
         """label -> m - 1 -> the part of the recoded (this / other) diagonal that differs from all-other."""
         self.all_other: dict[int, int] = {}
-        """m - 1 -> sum of m (m - 1): the recoded diagonal of a unit where no value is this label."""
+        """m - 1 -> sum of m (m - 1): the recoded diagonal of units where no value is this label."""
         self.pairable_of: dict[str, int] = {}
         """label -> its pairable values (the recoded n_this)."""
-        self.per_document: dict[str, dict[str, Any]] = {}
+        self.per_document: dict[str, tuple[UnitCounts, Figure]] = {}
         self._doc: str | None = None
         self._doc_alpha = AlphaCounts()
-        self._doc_units = dict.fromkeys(UNIT_COUNT_KEYS, 0)
+        self._doc_units = UnitCounts()
 
-    def add(self, document: str, labels: Sequence[str | None]) -> None:
-        """One unit of ``document``: each annotator's label in the order of ``annotators`` (None: not labeled)."""
+    def add(self, document: str, labels: Mapping[str, str | None]) -> None:
+        """One unit of ``document``: annotator -> label (None or absent: not labeled)."""
         if document != self._doc:
             self._close_document()
             self._doc = document
-        values = [v for v in labels if v is not None]
+        given = [(a, v) for a, v in labels.items() if v is not None and (self.fixed is None or a in self.fixed)]
+        values = [v for _, v in given]
         m = len(values)
-        n = len(self.names)
         self.alpha.add(values)
         self._doc_alpha.add(values)
-        self.fleiss.add(values)
-        _count_unit(self.units, m, n)
-        _count_unit(self._doc_units, m, n)
-        for (i, j), pair in self.pairs.items():
-            pair.add(labels[i], labels[j])
-        for i, v in enumerate(labels):
-            if v is not None:
-                used = self.used.get(v)
-                if used is None:
-                    used = self.used[v] = [0] * n
-                used[i] += 1
+        self.units.add(m)
+        self._doc_units.add(m)
+        if m:
+            fleiss = self.fleiss.get(m)
+            if fleiss is None:
+                fleiss = self.fleiss[m] = FleissCounts(m)
+            fleiss.add(values)
+        self._add_annotators(given)
         if m >= 2:
             self._add_recoded(values, m)
+
+    def _add_annotators(self, given: list[tuple[str, str]]) -> None:
+        labeled, used, pairs = self.labeled, self.used, self.pairs
+        for a, v in given:
+            labeled[a] = labeled.get(a, 0) + 1
+            by = used.get(v)
+            if by is None:
+                by = used[v] = {}
+            by[a] = by.get(a, 0) + 1
+        for (a, va), (b, vb) in combinations(sorted(given), 2):
+            pair = pairs.get((a, b))
+            if pair is None:
+                pair = pairs[(a, b)] = PairCounts()
+            pair.add(va, vb)
 
     def _add_recoded(self, values: list[str], m: int) -> None:
         whole = m * (m - 1)
@@ -356,58 +384,87 @@ class AgreementCounts:
     def _close_document(self) -> None:
         if self._doc is None:
             return
-        entry = {"units": self._doc_units,
-                 "krippendorff_alpha": self._doc_alpha.figure(len(self.names)).to_json()}
-        previous = self.per_document.get(self._doc)
-        if previous is not None:  # units of one document arrived apart: count them together
+        if self._doc in self.per_document:
             raise ValueError(f"units of document {self._doc!r} must arrive together")
-        self.per_document[self._doc] = entry
+        self.per_document[self._doc] = (self._doc_units, self._doc_alpha.figure(2))
         self._doc_alpha = AlphaCounts()
-        self._doc_units = dict.fromkeys(UNIT_COUNT_KEYS, 0)
+        self._doc_units = UnitCounts()
+
+    @property
+    def annotators(self) -> list[str]:
+        """The annotators of the report: the fixed ones, else everyone who gave a label, sorted."""
+        return self.fixed if self.fixed is not None else sorted(self.labeled)
 
     def label_order(self, labels: Iterable[str] | None) -> list[str]:
         """The tagset's labels in order, then any other label used, sorted."""
         return _label_order(self.used, labels)
 
+    def fleiss_figure(self) -> Figure:
+        """Fleiss' kappa over the units labeled by every annotator."""
+        n = len(self.annotators)
+        complete = self.fleiss.get(n, FleissCounts(n))
+        result = FleissCounts(n)
+        result.totals, result.squares, result.complete = complete.totals, complete.squares, complete.complete
+        result.excluded = sum(f.complete for m, f in self.fleiss.items() if m < n)
+        return result.figure()
+
+    def pair(self, a: str, b: str) -> PairCounts:
+        """The counts of annotators ``a`` (rows) and ``b`` (columns)."""
+        key = (a, b) if a <= b else (b, a)
+        stored = self.pairs.get(key, PairCounts())
+        out = PairCounts()
+        out.both = stored.both if key == (a, b) else {(lb, la): k for (la, lb), k in stored.both.items()}
+        out.one = self.labeled.get(a, 0) + self.labeled.get(b, 0) - 2 * stored.size
+        return out
+
     def per_label(self, order: Sequence[str]) -> dict[str, LabelStats]:
         """Each label's use per annotator and the alpha of "this label / any other"."""
-        n = len(self.names)
+        names = self.annotators
+        n = len(names)
         values = sum(self.alpha.per_value.values())
         out: dict[str, LabelStats] = {}
         for label in order:
-            used = self.used.get(label, [0] * n)
-            counts = dict(zip(self.names, used, strict=True))
+            by = self.used.get(label, {})
+            counts = {a: by.get(a, 0) for a in names}
             matching = dict(self.all_other)
             for d, extra in self.this_label.get(label, {}).items():
                 matching[d] += extra
             this = self.pairable_of.get(label, 0)
             alpha = alpha_figure((this, values - this), matching, self.alpha.pairable, self.alpha.excluded, n)
-            if not any(used):
+            if not any(counts.values()):
                 alpha = Figure(None, alpha.units, LABEL_UNUSED, alpha.excluded)
             out[label] = LabelStats(label, counts, alpha)
         return out
+
+    def _document_json(self, units: UnitCounts, alpha: Figure, n: int) -> dict[str, Any]:
+        reason = _too_few_annotators(n)
+        if reason is not None:
+            alpha = Figure(None, alpha.units, reason, alpha.excluded)
+        return {"units": units.to_json(n), "krippendorff_alpha": alpha.to_json()}
 
     def report(self, labels: Iterable[str] | None = None,
                boundary_disagreements: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
         """The report (see :func:`report`) of the units added so far."""
         self._close_document()
         self._doc = None
-        names = self.names
+        names = self.annotators
+        n = len(names)
         order = self.label_order(labels)
         pairs = []
-        for (i, j), pair in self.pairs.items():
+        for a, b in combinations(names, 2):
+            pair = self.pair(a, b)
             kappa = pair.cohen()
-            pairs.append({"a": names[i], "b": names[j], "units": kappa.units, "cohen_kappa": kappa.to_json(),
+            pairs.append({"a": a, "b": b, "units": kappa.units, "cohen_kappa": kappa.to_json(),
                           "percent_agreement": pair.percent().to_json(), "confusion": pair.matrix(order)})
         return {
             "annotators": names,
             "labels": order,
-            "units": dict(self.units),
-            "krippendorff_alpha": self.alpha.figure(len(names)).to_json(),
-            "fleiss_kappa": self.fleiss.figure().to_json(),
+            "units": self.units.to_json(n),
+            "krippendorff_alpha": self.alpha.figure(n).to_json(),
+            "fleiss_kappa": self.fleiss_figure().to_json(),
             "pairs": pairs,
             "per_label": {label: stats.to_json() for label, stats in self.per_label(order).items()},
-            "per_document": {doc: self.per_document[doc] for doc in sorted(self.per_document)},
+            "per_document": {doc: self._document_json(*self.per_document[doc], n) for doc in sorted(self.per_document)},
             "boundary_disagreements": [dict(item) for item in boundary_disagreements],
         }
 
@@ -491,7 +548,7 @@ def _counts(table: LabelTable, names: Sequence[str]) -> AgreementCounts:
     counts = AgreementCounts(names)
     for document, units in documents.items():
         for given in units:
-            counts.add(document, [given.get(name) for name in names])
+            counts.add(document, given)
     return counts
 
 
@@ -517,10 +574,10 @@ def unit_counts(table: LabelTable, annotators: Iterable[str] | None = None) -> d
     is ``total``.
     """
     names = _resolve(table, annotators)
-    counts = dict.fromkeys(UNIT_COUNT_KEYS, 0)
+    counts = UnitCounts()
     for row in _rows(table, names):
-        _count_unit(counts, sum(1 for v in row if v is not None), len(names))
-    return counts
+        counts.add(sum(1 for v in row if v is not None))
+    return counts.to_json(len(names))
 
 
 def document_of(unit: Any) -> str:

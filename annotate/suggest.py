@@ -84,7 +84,8 @@ class Suggester(Protocol):
     def suggest_items(self, items: Sequence[tuple[str, str | None, str | None]]) -> list[Suggestion]: ...
 
 
-def _neighbours(texts: Sequence[str], i: int) -> tuple[str | None, str | None]:
+def neighbours(texts: Sequence[str], i: int) -> tuple[str | None, str | None]:
+    """The sentences before and after the ``i``-th of ``texts`` (None at either end): a suggester's context."""
     return (texts[i - 1] if i > 0 else None, texts[i + 1] if i + 1 < len(texts) else None)
 
 
@@ -323,7 +324,7 @@ class RulesSuggester:
 
     def suggest_all(self, texts: Sequence[str]) -> list[Suggestion]:
         """A suggestion for each sentence of a document, in order (neighbours taken from the list)."""
-        return [self.suggest(t, *_neighbours(texts, i)) for i, t in enumerate(texts)]
+        return [self.suggest(t, *neighbours(texts, i)) for i, t in enumerate(texts)]
 
     def suggest_items(self, items: Sequence[tuple[str, str | None, str | None]]) -> list[Suggestion]:
         """Suggestions for ``(text, before, after)`` triples."""
@@ -875,7 +876,7 @@ class ModelSuggester:
 
     def suggest_all(self, texts: Sequence[str]) -> list[Suggestion]:
         """Suggestions for the sentences of a document, in order (one batch)."""
-        return self.suggest_items([(t, *_neighbours(texts, i)) for i, t in enumerate(texts)])
+        return self.suggest_items([(t, *neighbours(texts, i)) for i, t in enumerate(texts)])
 
     def suggest_items(self, items: Sequence[tuple[str, str | None, str | None]]) -> list[Suggestion]:
         """Suggestions for ``(text, before, after)`` triples, in one batch."""

@@ -102,9 +102,23 @@ def _sentence(rng: random.Random, kind: str) -> str:
     return text[0].upper() + text[1:]
 
 
+def foreign_dump(data: dict[str, object]) -> str:
+    """A label file as another program writes it: ``yaml.safe_dump`` (libyaml's emitter when present), no label key
+    on unlabeled sentences, no schema header."""
+    for item in data["sentences"]:  # type: ignore[attr-defined]
+        if item.get("label") is None:
+            item.pop("label", None)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(data, Dumper=dumper, allow_unicode=True, default_flow_style=False, sort_keys=True)
+
+
 def make_corpus(root: Path, docs: int = 1000, annotators: int = 3, sentences: int = 40, seed: int = 1,
-                gold_every: int = 10, shared_every: int = 25) -> dict[str, int]:
-    """Write a deterministic project under ``root``; returns counts (files, sentences, bytes)."""
+                gold_every: int = 10, shared_every: int = 25, foreign: bool = False) -> dict[str, int]:
+    """Write a deterministic project under ``root``; returns counts (files, sentences, bytes).
+
+    ``foreign``: the label files are written as another program would (:func:`foreign_dump`)
+    instead of with annotate's own writer.
+    """
     rng = random.Random(seed)
     (root / "seeds").mkdir(parents=True, exist_ok=True)
     (root / "schemas").mkdir(parents=True, exist_ok=True)
@@ -160,7 +174,7 @@ def make_corpus(root: Path, docs: int = 1000, annotators: int = 3, sentences: in
                 items.append(item)
             data = {"version": 1, "document": doc_id, "source": f"seeds/{doc_id}.txt", "source_sha256": sha,
                     "annotator": name, "scheme": "claim-types", "sentences": items}
-            out = dump_document(data, header=SCHEMA_HEADER).encode("utf-8")
+            out = (foreign_dump(data) if foreign else dump_document(data, header=SCHEMA_HEADER)).encode("utf-8")
             (folder / f"{name}.yaml").write_bytes(out)
             files += 1
             size += len(out)

@@ -52,13 +52,14 @@ class Outputs:
     An export that fails (bad label file, no rows) leaves ``out`` as it was.
     """
 
-    def __init__(self, out: Path, options: ExportOptions, schema: Schema) -> None:
+    def __init__(self, out: Path, options: ExportOptions) -> None:
         self.out = out
         self.created = not out.exists()
         out.mkdir(parents=True, exist_ok=True)
         self.partial = Path(tempfile.mkdtemp(prefix=".export-partial-", dir=out))
         self.options = options
-        self.schema = schema
+        self.schema = Schema((), ())
+        """Set once every document was read (the writers need the annotators and labels)."""
         self.writers: dict[tuple[str, str], SplitWriter] = {}
 
     def write(self, split: str, rows: list[dict[str, Any]]) -> None:
@@ -112,17 +113,44 @@ class Outputs:
                 pass
 
 
-def _first_pass(reader: CorpusReader, progress: Progress | None) -> tuple[list[DocUnits], Grouping]:
-    """Every document read and checked once; their sentence keys grouped."""
+class Spill:
+    """Pass 1's documents, kept on disk (one JSON line each, an unlinked file) until pass 2 reads them back.
+
+    Parsing YAML is the export's main cost, so each label file is parsed once; what
+    rows need of a document waits here, not in memory, while the splits are decided.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.file = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 - closed in close()
+        self.count = 0
+
+    def add(self, du: DocUnits) -> None:
+        """Keep one document."""
+        self.file.write(json.dumps(du.to_json(), ensure_ascii=False).encode("utf-8") + b"\n")
+        self.count += 1
+
+    def documents(self) -> Iterator[DocUnits]:
+        """The documents kept, in the order they came."""
+        self.file.flush()
+        self.file.seek(0)
+        for line in self.file:
+            yield DocUnits.from_json(json.loads(line))
+
+    def close(self) -> None:
+        """Let the file go."""
+        self.file.close()
+
+
+def _first_pass(reader: CorpusReader, spill: Spill, progress: Progress | None) -> Grouping:
+    """Every document read and checked once, its sentence keys grouped, its units spilled for pass 2."""
     grouping = Grouping()
-    docs: list[DocUnits] = []
     step = (lambda done, total: progress("reading label files", done, total)) if progress else None
     for du in reader.documents(step):
         text = du.text
         du.keys = {(s, e): key_of(normalise(text[s:e])) for s, e in sorted(du.spans)}
         grouping.add(du.doc, du.keys.values())
-        docs.append(du)
-    return docs, grouping
+        spill.add(du)
+    return grouping
 
 
 class _Duplicates:
@@ -168,10 +196,6 @@ def _second_pass(docs: Iterable[DocUnits], n_docs: int, builder: RowBuilder, spl
         progress("writing rows", n_docs, n_docs)
 
 
-def _iterate(docs: list[DocUnits]) -> Iterator[DocUnits]:
-    yield from docs
-
-
 def _run_export(project: Project, options: ExportOptions, command: str, progress: Progress | None,
                 warn: Warn | None) -> ExportResult:
     from .. import __version__
@@ -180,18 +204,22 @@ def _run_export(project: Project, options: ExportOptions, command: str, progress
     if "parquet" in options.formats:
         require_pyarrow()
     reader = CorpusReader(project, warn)
-    docs, grouping = _first_pass(reader, progress)
-    corpus = reader.corpus()
-    if options.mode == "annotator" and options.annotator not in corpus.annotators:
-        raise AnnotateError(f"--labels: no label files by {options.annotator!r}"
-                            f" (annotators: {', '.join(corpus.annotators) or 'none'})")
-    splits = grouping.splits(options.seed, options.split)
-    builder = RowBuilder(options, corpus.annotators, corpus.tagset.names)
-    counter = StatsCounter(options, corpus.annotators, corpus.tagset.names, splits)
-    duplicates = _Duplicates(splits, options.dedupe)
-    outputs = Outputs(out, options, Schema(corpus.annotators, corpus.tagset.names))
+    outputs = Outputs(out, options)
+    spill = Spill(outputs.partial)
     try:
-        _second_pass(_iterate(docs), len(docs), builder, splits, counter, duplicates, outputs, progress)
+        grouping = _first_pass(reader, spill, progress)
+        corpus = reader.corpus()
+        if options.mode == "annotator" and options.annotator not in corpus.annotators:
+            raise AnnotateError(f"--labels: no label files by {options.annotator!r}"
+                                f" (annotators: {', '.join(corpus.annotators) or 'none'})")
+        splits = grouping.splits(options.seed, options.split)
+        del grouping
+        outputs.schema = Schema(corpus.annotators, corpus.tagset.names)
+        builder = RowBuilder(options, corpus.annotators, corpus.tagset.names)
+        counter = StatsCounter(options, corpus.annotators, corpus.tagset.names, splits)
+        duplicates = _Duplicates(splits, options.dedupe)
+        _second_pass(spill.documents(), spill.count, builder, splits, counter, duplicates, outputs, progress)
+        spill.close()
         builder.tally.left_out["duplicates"] += duplicates.dropped
         if not counter.rows:
             left = ", ".join(f"{v} {k}" for k, v in sorted(builder.tally.left_out.items()) if v) or "nothing"
@@ -200,6 +228,7 @@ def _run_export(project: Project, options: ExportOptions, command: str, progress
                               __version__, duplicates.rows)
         files = outputs.finish(render_card(stats), stats)
     except BaseException:
+        spill.close()
         outputs.abandon()
         raise
     if warn:
