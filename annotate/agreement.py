@@ -147,10 +147,14 @@ class AlphaCounts:
         if m < 2:
             self.excluded += m
             return
+        self.add_tally(_tally(values), m)
+
+    def add_tally(self, tally: Mapping[str, int], m: int) -> None:
+        """One pairable unit as label -> times given, ``m`` labels in all (m >= 2)."""
         self.pairable += 1
         per_value = self.per_value
         same = 0
-        for label, k in _tally(values).items():
+        for label, k in tally.items():
             per_value[label] = per_value.get(label, 0) + k
             same += k * (k - 1)
         self.matching[m - 1] = self.matching.get(m - 1, 0) + same
@@ -198,9 +202,13 @@ class FleissCounts:
         if len(values) < self.raters:
             self.excluded += 1
             return
+        self.add_tally(_tally(values))
+
+    def add_tally(self, tally: Mapping[str, int]) -> None:
+        """One unit labeled by every rater, as label -> times given."""
         self.complete += 1
         totals = self.totals
-        for label, k in _tally(values).items():
+        for label, k in tally.items():
             totals[label] = totals.get(label, 0) + k
             self.squares += k * k
 
@@ -343,40 +351,46 @@ class AgreementCounts:
         if document != self._doc:
             self._close_document()
             self._doc = document
-        given = [(a, v) for a, v in labels.items() if v is not None and (self.fixed is None or a in self.fixed)]
-        values = [v for _, v in given]
-        m = len(values)
-        self.alpha.add(values)
-        self._doc_alpha.add(values)
+        fixed = self.fixed
+        given = [(a, v) for a, v in labels.items() if v is not None and (fixed is None or a in fixed)]
+        m = len(given)
         self.units.add(m)
         self._doc_units.add(m)
-        if m:
-            fleiss = self.fleiss.get(m)
-            if fleiss is None:
-                fleiss = self.fleiss[m] = FleissCounts(m)
-            fleiss.add(values)
-        self._add_annotators(given)
-        if m >= 2:
-            self._add_recoded(values, m)
-
-    def _add_annotators(self, given: list[tuple[str, str]]) -> None:
-        labeled, used, pairs = self.labeled, self.used, self.pairs
+        if not m:
+            return
+        tally: dict[str, int] = {}
+        labeled, used = self.labeled, self.used
         for a, v in given:
+            tally[v] = tally.get(v, 0) + 1
             labeled[a] = labeled.get(a, 0) + 1
             by = used.get(v)
             if by is None:
                 by = used[v] = {}
             by[a] = by.get(a, 0) + 1
-        for (a, va), (b, vb) in combinations(sorted(given), 2):
+        fleiss = self.fleiss.get(m)
+        if fleiss is None:
+            fleiss = self.fleiss[m] = FleissCounts(m)
+        fleiss.add_tally(tally)
+        if m == 1:
+            self.alpha.excluded += 1
+            self._doc_alpha.excluded += 1
+            return
+        self.alpha.add_tally(tally, m)
+        self._doc_alpha.add_tally(tally, m)
+        self._add_recoded(tally, m)
+        pairs = self.pairs
+        if any(given[i][0] >= given[i + 1][0] for i in range(m - 1)):
+            given.sort()
+        for (a, va), (b, vb) in combinations(given, 2):
             pair = pairs.get((a, b))
             if pair is None:
                 pair = pairs[(a, b)] = PairCounts()
             pair.add(va, vb)
 
-    def _add_recoded(self, values: list[str], m: int) -> None:
+    def _add_recoded(self, tally: dict[str, int], m: int) -> None:
         whole = m * (m - 1)
         self.all_other[m - 1] = self.all_other.get(m - 1, 0) + whole
-        for label, k in _tally(values).items():
+        for label, k in tally.items():
             by = self.this_label.setdefault(label, {})
             by[m - 1] = by.get(m - 1, 0) + k * (k - 1) + (m - k) * (m - k - 1) - whole
             self.pairable_of[label] = self.pairable_of.get(label, 0) + k

@@ -177,7 +177,7 @@ def read_label_data(path: Path, where: str) -> dict[str, Any]:
 
 
 def check_identity(labels: LabelFile | dict[str, Any], doc: Document, annotator: str, where: str,
-                   project: Project) -> None:
+                   project: Project, source_path: str | None = None) -> None:
     """Refuse a file whose ``document``, ``annotator`` or ``source`` says other than where it lives.
 
     ``labels/<doc>/<annotator>.yaml`` belongs to ``seeds/<doc>.txt``: those come from the
@@ -190,7 +190,7 @@ def check_identity(labels: LabelFile | dict[str, Any], doc: Document, annotator:
         raise AnnotateError(f"document: {data['document']!r} but the file is under labels/{doc.id}/", where)
     if data["annotator"] != annotator:
         raise AnnotateError(f"annotator: {data['annotator']!r} but the file is named {annotator}.yaml", where)
-    expected = project.display(doc.path)
+    expected = source_path or project.display(doc.path)
     if posixpath.normpath(str(data["source"]).replace("\\", "/")) != expected:
         raise AnnotateError(f"source: {data['source']!r} but the document's source is {expected}", where)
 
@@ -458,42 +458,70 @@ class DocumentData:
     gold: dict[str, Any] | None = None
     stale: list[str] = field(default_factory=list)
     empty: dict[str, dict[str, Any]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    """With ``skip_broken``: files that could not be read, and why (left out of everything else)."""
 
     @property
     def annotators(self) -> list[str]:
         """Annotators with at least one label for this document, sorted."""
         return sorted(self.files)
 
+    def every_file(self) -> dict[str, dict[str, Any]]:
+        """Every readable file by name: annotators, those without labels, and gold."""
+        out = {**self.files, **self.empty}
+        if self.gold is not None:
+            out[GOLD] = self.gold
+        return dict(sorted(out.items()))
+
 
 def document_data(project: Project, doc: Document, annotators: list[str] | None = None,
-                  source: Source | None = None) -> DocumentData:
+                  source: Source | None = None, skip_broken: bool = False,
+                  names: list[str] | None = None) -> DocumentData:
     """The document's label files as they stand now, as plain data, re-anchored in memory to ``source``.
 
     The same files and checks as :func:`document_labels` (identity from where the file
     lives, spans against the source; a broken file is an AnnotateError naming it), on
-    :func:`read_label_data`'s fast path.
+    :func:`read_label_data`'s fast path. With ``skip_broken`` a broken file is recorded in
+    ``errors`` instead. ``names``: the document's label files (annotator names) when the
+    caller has listed them already.
     """
     out = DocumentData(doc)
-    paths = [p for p in project.label_files(doc.id) if p.stem == GOLD or annotators is None or p.stem in annotators]
-    if not paths:
+    if names is None:
+        names = [p.stem for p in project.label_files(doc.id)]
+    names = sorted(n for n in names if n == GOLD or annotators is None or n in annotators)
+    if not names:
         return out
     source = source or project.read_source(doc)
+    source_path = project.display(doc.path)
     loaded: dict[str, dict[str, Any]] = {}
-    for path in sorted(paths, key=lambda p: p.stem):
-        where = project.display(path)
-        data = read_label_data(path, where)
-        check_identity(data, doc, path.stem, where, project)
-        loaded[path.stem] = data
+    for name in names:
+        path = project.label_path(doc.id, name)
+        where = path.relative_to(project.root).as_posix()
+        try:
+            data = read_label_data(path, where)
+            check_identity(data, doc, name, where, project, source_path)
+        except AnnotateError as exc:
+            if not skip_broken:
+                raise
+            out.errors[name] = str(exc)
+            continue
+        loaded[name] = data
     current: dict[str, LabelFile] | None = None
     for name, data in loaded.items():
-        where = project.display(project.label_path(doc.id, name))
-        if data["source_sha256"] != source.sha256:
-            if current is None:
-                current = {n: LabelFile.from_trusted(d) for n, d in loaded.items()
-                           if d["source_sha256"] == source.sha256}
-            data = reanchored(project, doc, LabelFile.model_validate(data), source, files=current)[0].to_data()
-            out.stale.append(name)
-        _check_spans(data, where, source.text)
+        where = project.label_path(doc.id, name).relative_to(project.root).as_posix()
+        try:
+            if data["source_sha256"] != source.sha256:
+                if current is None:
+                    current = {n: LabelFile.from_trusted(d) for n, d in loaded.items()
+                               if d["source_sha256"] == source.sha256}
+                data = reanchored(project, doc, LabelFile.model_validate(data), source, files=current)[0].to_data()
+                out.stale.append(name)
+            _check_spans(data, where, source.text)
+        except AnnotateError as exc:
+            if not skip_broken:
+                raise
+            out.errors[name] = str(exc)
+            continue
         if name == GOLD:
             out.gold = data
         elif any(s.get("label") is not None for s in data["sentences"]):

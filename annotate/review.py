@@ -54,9 +54,12 @@ def agreement_report(project: Project, docs: list[Document] | None = None, annot
     and counted into :class:`annotate.agreement.AgreementCounts`: memory does not grow
     with the number of documents, and every figure is computed once.
     """
+    from .summaries import label_names_by_document
+
     docs = docs if docs is not None else project.documents()
     if annotators and GOLD in annotators:
         raise AnnotateError("gold is the adjudicated label, not an annotator; leave it out of --annotators")
+    listing = label_names_by_document(project)
     counts = AgreementCounts(annotators or None)
     bias = SuggestionBias(project)
     boundary: list[dict[str, Any]] = []
@@ -65,12 +68,13 @@ def agreement_report(project: Project, docs: list[Document] | None = None, annot
     for k, doc in enumerate(docs):
         if progress and k % 50 == 0:
             progress("reading label files", k, len(docs))
-        if not project.label_files(doc.id):
+        names = listing.get(doc.id)
+        if not names:
             continue
-        dl = document_data(project, doc, annotators)
+        dl = document_data(project, doc, annotators, names=names)
         labeled_by.update(dl.files)
         for name, data in dl.files.items():
-            schemes.setdefault(data["scheme"], project.display(project.label_path(doc.id, name)))
+            schemes.setdefault(data["scheme"], f"labels/{doc.id}/{name}.yaml")
         if bias.tagset is None and schemes:
             bias.use_tagset(project.tagset(next(iter(schemes))))
         units, b = units_of(dl, annotators)
@@ -234,14 +238,28 @@ def review_rows(doc_labels: DocumentLabels, annotators: list[str], spans: list[t
     return rows
 
 
-def document_review_counts(doc_labels: DocumentLabels) -> dict[str, int]:
-    """Per document: sentences agreed, disagreed and adjudicated (gold label present)."""
+def document_review_counts(doc_labels: DocumentLabels | DocumentData) -> dict[str, int]:
+    """Per document: sentences agreed, disagreed and adjudicated (gold label present).
+
+    Over the spans of the first annotator's file (annotators in name order); works on
+    models (:class:`DocumentLabels`) and on plain data (:class:`DocumentData`) alike.
+    """
     annotators = doc_labels.annotators
     if not annotators:
         return {"agreed": 0, "disagreed": 0, "adjudicated": 0}
-    spans = [s.span for s in doc_labels.files[annotators[0]].sentences]
-    rows = review_rows(doc_labels, annotators, spans)
-    counts = Counter(r.state for r in rows)
-    adjudicated = doc_labels.gold.labeled if doc_labels.gold else 0
+    index = {a: _labels_by_span(doc_labels.files[a]) for a in annotators}
+    counts: Counter[str] = Counter()
+    for span in index[annotators[0]]:
+        labels = {a: by_span.get(span) for a, by_span in index.items()}
+        counts[SentenceReview(labels, [], {}).state] += 1
+    gold = doc_labels.gold
+    adjudicated = 0 if gold is None else sum(1 for label in _labels_by_span(gold).values() if label is not None)
     return {"agreed": counts[AGREED] if len(annotators) > 1 else 0,
             "disagreed": counts[DISAGREED], "adjudicated": adjudicated}
+
+
+def _labels_by_span(labels: Any) -> dict[tuple[int, int], str | None]:
+    """Span -> label of a label file, as a model or as plain data."""
+    if isinstance(labels, dict):
+        return {(s["start"], s["end"]): s.get("label") for s in labels["sentences"]}
+    return {s.span: s.label for s in labels.sentences}

@@ -49,29 +49,6 @@ sys.path.insert(0, str(ROOT))
 from annotate.store import SCHEMA_HEADER  # noqa: E402
 from annotate.yamlio import dump_document  # noqa: E402
 
-TAGSET = """\
-name: claim-types
-version: 1
-description: Claim types of news sentences.
-labels:
-- name: fact
-  key: f
-  color: green
-  definition: A checkable statement presented as true.
-- name: speculation
-  key: s
-  color: yellow
-  definition: A guess, prediction or hedged statement.
-- name: quote
-  key: q
-  color: cyan
-  definition: Words attributed to someone.
-- name: opinion
-  key: o
-  color: magenta
-  definition: A judgement or evaluation.
-"""
-
 LABELS = ("fact", "speculation", "quote", "opinion")
 PEOPLE = ("Maria Lopez", "Chen Wei", "Ahmed Karim", "Olga Petrova", "James Whitfield", "Aiko Tanaka",
           "Samuel Okafor", "Ingrid Larsen", "Rafael Costa", "Priya Natarajan")
@@ -122,7 +99,8 @@ def make_corpus(root: Path, docs: int = 1000, annotators: int = 3, sentences: in
     rng = random.Random(seed)
     (root / "seeds").mkdir(parents=True, exist_ok=True)
     (root / "schemas").mkdir(parents=True, exist_ok=True)
-    (root / "schemas" / "claim-types.yaml").write_text(TAGSET, encoding="utf-8")
+    # the shipped tagset, with its suggest: sections (the agreement report runs its cue rules)
+    (root / "schemas" / "claim-types.yaml").write_bytes((ROOT / "annotate" / "data" / "claim-types.yaml").read_bytes())
     names = [f"ann{k}" for k in range(annotators)]
     files = size = 0
     wire: tuple[str, str] | None = None

@@ -740,11 +740,15 @@ def test_no_nan_or_infinity_anywhere(unsure_case: Project, build: Builder, tmp_p
     assert read_rows(out)[0]["seconds"]["alice"] is None
 
 
-def test_the_json_encoder_refuses_nan() -> None:
-    from annotate.export.writers import JSON
+def test_the_json_encoder_refuses_nan_and_infinity() -> None:
+    from annotate.export.writers import JSON, dumps
 
-    with pytest.raises(ValueError):
-        JSON.encode({"agreement": float("nan")})
+    for bad in (float("nan"), float("inf"), -float("inf")):
+        for encode in (JSON.encode, dumps):
+            with pytest.raises(ValueError):
+                encode({"agreement": bad})
+    value = {"b": [1.5, None, 'x\u00e9"'], "a": {"z": 1, "y": True}}
+    assert dumps(value) == JSON.encode(value)
 
 
 def test_label_source_names_where_each_label_came_from(small: Project, tmp_path: Path) -> None:

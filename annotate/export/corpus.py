@@ -108,16 +108,14 @@ class CorpusReader:
     """Reads the project's label files document by document, checking them and counting what is skipped."""
 
     def __init__(self, project: Project, warn: Warn | None = None) -> None:
+        from ..summaries import label_names_by_document
+
         self.project = project
         self.warn = warn
-        paths = project.label_files()
-        if not paths:
+        self.by_doc = label_names_by_document(project)  # names, not paths: small for any corpus
+        if not self.by_doc:
             raise AnnotateError(f"no label files under {project.display(project.labels)}/: nothing to export")
-        self.by_doc: dict[str, list[Path]] = {}
-        for p in paths:  # label_files() gives paths under project.labels: no need to resolve each one
-            self.by_doc.setdefault(p.parent.relative_to(project.labels).as_posix(), []).append(p)
-        self.n_paths = len(paths)
-        self.sources = {d.id: d for d in project.documents()}
+        self.n_paths = sum(len(names) for names in self.by_doc.values())
         self.tagsets: dict[str, Tagset] = {}
         self.annotators: set[str] = set()
         self.stale: list[str] = []
@@ -143,18 +141,20 @@ class CorpusReader:
 
     def document(self, doc_id: str) -> DocUnits | None:
         """One document's units; None when it has no source (counted and warned)."""
+        from ..summaries import source_of
+
         project = self.project
-        files = sorted(self.by_doc[doc_id], key=lambda p: p.stem)  # annotators in name order everywhere after
-        doc = self.sources.get(doc_id)
+        names = self.by_doc[doc_id]  # annotators in name order everywhere after
+        doc = source_of(project, doc_id)
         if doc is None:
-            self.missing.extend(p.relative_to(project.root).as_posix() for p in files)
+            self.missing.extend(f"labels/{doc_id}/{name}.yaml" for name in names)
             if self.warn:
-                self.warn(f"labels/{doc_id}/: no source seeds/{doc_id}.txt; its {len(files)} label file(s) skipped")
+                self.warn(f"labels/{doc_id}/: no source seeds/{doc_id}.txt; its {len(names)} label file(s) skipped")
             return None
         source = project.read_source(doc)
         units = DocUnits(doc_id, source.text, [], {}, {})
-        for path in files:
-            self._add_file(units, doc, source, path)
+        for name in names:
+            self._add_file(units, doc, source, project.label_path(doc_id, name))
         n = len(units.annotators)
         units.boundary = sum(1 for have in units.spans.values() if 0 < len(have) < n) if n > 1 else 0
         self.annotators.update(units.annotators)
