@@ -25,8 +25,9 @@ References:
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
@@ -341,7 +342,8 @@ class AgreementCounts:
         """m - 1 -> sum of m (m - 1): the recoded diagonal of units where no value is this label."""
         self.pairable_of: dict[str, int] = {}
         """label -> its pairable values (the recoded n_this)."""
-        self.per_document: dict[str, tuple[UnitCounts, Figure]] = {}
+        self.per_document: dict[str, tuple[tuple[tuple[int, int], ...], Figure]] = {}
+        """Document -> its units by number of labels, and its alpha (as if 2+ annotators: fixed in the report)."""
         self._doc: str | None = None
         self._doc_alpha = AlphaCounts()
         self._doc_units = UnitCounts()
@@ -400,7 +402,8 @@ class AgreementCounts:
             return
         if self._doc in self.per_document:
             raise ValueError(f"units of document {self._doc!r} must arrive together")
-        self.per_document[self._doc] = (self._doc_units, self._doc_alpha.figure(2))
+        units = tuple(sorted(self._doc_units.by_given.items()))  # compact: kept for every document
+        self.per_document[self._doc] = (units, self._doc_alpha.figure(2))
         self._doc_alpha = AlphaCounts()
         self._doc_units = UnitCounts()
 
@@ -450,15 +453,30 @@ class AgreementCounts:
             out[label] = LabelStats(label, counts, alpha)
         return out
 
-    def _document_json(self, units: UnitCounts, alpha: Figure, n: int) -> dict[str, Any]:
+    def _document_json(self, by_given: tuple[tuple[int, int], ...], alpha: Figure, n: int) -> dict[str, Any]:
         reason = _too_few_annotators(n)
         if reason is not None:
             alpha = Figure(None, alpha.units, reason, alpha.excluded)
+        units = UnitCounts()
+        units.by_given = dict(by_given)
         return {"units": units.to_json(n), "krippendorff_alpha": alpha.to_json()}
 
+    def document_figures(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``(document, {units, krippendorff_alpha})`` in document order, each made when asked for."""
+        self._close_document()
+        self._doc = None
+        n = len(self.annotators)
+        for doc in sorted(self.per_document):
+            yield doc, self._document_json(*self.per_document[doc], n)
+
     def report(self, labels: Iterable[str] | None = None,
-               boundary_disagreements: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
-        """The report (see :func:`report`) of the units added so far."""
+               boundary_disagreements: Iterable[Mapping[str, Any]] = (), lazy_documents: bool = False
+               ) -> dict[str, Any]:
+        """The report (see :func:`report`) of the units added so far.
+
+        ``lazy_documents``: ``per_document`` is a :class:`DocumentFigures`, whose entries are
+        made one at a time as they are read (:func:`write_json` writes them so), instead of a dict.
+        """
         self._close_document()
         self._doc = None
         names = self.annotators
@@ -478,9 +496,43 @@ class AgreementCounts:
             "fleiss_kappa": self.fleiss_figure().to_json(),
             "pairs": pairs,
             "per_label": {label: stats.to_json() for label, stats in self.per_label(order).items()},
-            "per_document": {doc: self._document_json(*self.per_document[doc], n) for doc in sorted(self.per_document)},
+            "per_document": DocumentFigures(self) if lazy_documents else dict(self.document_figures()),
             "boundary_disagreements": [dict(item) for item in boundary_disagreements],
         }
+
+
+class DocumentFigures:
+    """The per-document figures of a report, made one at a time when read (``items()``), never all at once."""
+
+    def __init__(self, counts: AgreementCounts) -> None:
+        self.counts = counts
+
+    def __len__(self) -> int:
+        return len(self.counts.per_document)
+
+    def items(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``(document, figures)`` in document order."""
+        return self.counts.document_figures()
+
+
+def write_json(result: Mapping[str, Any], write: Callable[[str], Any]) -> None:
+    """``json.dumps(result, ensure_ascii=False, indent=1)``, written in pieces: a lazy ``per_document`` is
+    written one document at a time (the same text as the whole dict would give)."""
+    documents = result.get("per_document")
+    if not isinstance(documents, DocumentFigures):
+        write(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    placeholder = "\0per_document\0"  # no label or document id holds a NUL character
+    text = json.dumps({**result, "per_document": placeholder}, ensure_ascii=False, indent=1)
+    head, tail = text.split(json.dumps(placeholder), 1)
+    write(head)
+    first = True
+    for doc, figures in documents.items():
+        body = json.dumps(figures, ensure_ascii=False, indent=1).replace("\n", "\n  ")
+        write(("{\n  " if first else ",\n  ") + json.dumps(doc, ensure_ascii=False) + ": " + body)
+        first = False
+    write("{}" if first else "\n }")
+    write(tail)
 
 
 # --------------------------------------------------------------------------- figures of a label table

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,17 +46,20 @@ def units_of(doc_labels: DocumentData, annotators: list[str] | None = None
 Progress = Callable[[str, int, int], None]
 
 
-def agreement_report(project: Project, docs: list[Document] | None = None, annotators: list[str] | None = None,
-                     progress: Progress | None = None) -> dict[str, Any]:
+def agreement_report(project: Project, docs: Sequence[Document] | None = None, annotators: list[str] | None = None,
+                     progress: Progress | None = None, lazy_documents: bool = False) -> dict[str, Any]:
     """The agreement report (see :func:`annotate.agreement.report`) over documents and annotators.
 
     Documents are read one at a time (plain data, :func:`annotate.reading.document_data`)
     and counted into :class:`annotate.agreement.AgreementCounts`: memory does not grow
-    with the number of documents, and every figure is computed once.
+    with the number of documents, and every figure is computed once. ``lazy_documents``:
+    see :meth:`annotate.agreement.AgreementCounts.report`.
     """
-    from .summaries import label_names_by_document
+    from .summaries import label_names_by_document, source_of
 
-    docs = docs if docs is not None else project.documents()
+    if docs is None:  # ids only: a Document per document is made when its turn comes
+        ids = [d.id for d in project.documents()]
+        docs = _Documents(ids, lambda doc_id: source_of(project, doc_id) or Document(doc_id, project.seeds))
     if annotators and GOLD in annotators:
         raise AnnotateError("gold is the adjudicated label, not an annotator; leave it out of --annotators")
     listing = label_names_by_document(project)
@@ -90,10 +93,26 @@ def agreement_report(project: Project, docs: list[Document] | None = None, annot
     if len(schemes) > 1:
         used = ", ".join(f"{scheme} ({where})" for scheme, where in sorted(schemes.items()))
         raise AnnotateError(f"the label files use different tagsets: {used}; compare one tagset at a time")
-    result = counts.report(bias.tagset.names if bias.tagset else None, boundary)
-    result["documents"] = [d.id for d in docs]
+    result = counts.report(bias.tagset.names if bias.tagset else None, boundary, lazy_documents)
+    result["documents"] = list(docs.ids) if isinstance(docs, _Documents) else [d.id for d in docs]
     result["suggestions"] = bias.report(counts.annotators)
     return result
+
+
+class _Documents(Sequence[Document]):
+    """Documents by id, each made when it is reached."""
+
+    def __init__(self, ids: list[str], make: Callable[[str], Document]) -> None:
+        self.ids = ids
+        self.make = make
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self.make(i) for i in self.ids[index]]
+        return self.make(self.ids[index])
 
 
 class SuggestionBias:

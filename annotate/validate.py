@@ -77,9 +77,18 @@ def check_file(project: Project, path: Path, fix: bool = False) -> FileCheck:
     return result
 
 
-def validate_files(project: Project, paths: list[Path], fix: bool = False) -> list[FileCheck]:
+def validate_files(project: Project, paths: list[Path], fix: bool = False,
+                   progress: Progress | None = None) -> list[FileCheck]:
     """Check the named label files (folders expanded), or all of them."""
-    return [check_file(project, p, fix) for p in iter_label_files(project, paths)]
+    files = list(iter_label_files(project, paths))
+    results = []
+    for k, path in enumerate(files):
+        if progress and k % 50 == 0:
+            progress("checking label files", k, len(files))
+        results.append(check_file(project, path, fix))
+    if progress:
+        progress("checking label files", len(files), len(files))
+    return results
 
 
 def status_rows(project: Project, progress: Progress | None = None) -> list[dict[str, Any]]:

@@ -1,0 +1,98 @@
+"""Export and agreement keep memory flat as the corpus grows (tracemalloc), and Parquet comes in row groups."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from annotate.agreement import write_json
+from annotate.export import ExportOptions, run_export
+from annotate.review import agreement_report
+from annotate.store import Project
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from bench_export import make_corpus  # noqa: E402
+
+TOLERANCE = 1.25
+"""Peak memory at 500 documents may be at most this times the peak at 50 (ten times the documents), ..."""
+PER_DOCUMENT = 1024
+"""... plus this many bytes for each added document: what the export must keep of every document (its id, split
+and group, 8 bytes for each of its sentences' hashes) and agreement of every document (its figures). Rows cost
+about 4 KiB each when all were held: 12 rows a document here, 48 KiB."""
+
+
+@pytest.fixture(scope="module")
+def corpora(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Project]:
+    out = {}
+    for docs in (50, 500):
+        root = tmp_path_factory.mktemp(f"c{docs}") / "proj"
+        make_corpus(root, docs=docs, annotators=3, sentences=12, shared_every=10, foreign=True)
+        out[docs] = Project(root)
+    return out
+
+
+def peak(work: Callable[[], Any]) -> int:
+    work()  # once before measuring: imports, the project's caches and the like are not per document
+    tracemalloc.start()
+    try:
+        work()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("labels,formats", [("majority", ("jsonl", "csv")), ("all", ("parquet",))])
+def test_export_memory_does_not_grow_with_documents(corpora: dict[int, Project], tmp_path: Path, labels: str,
+                                                    formats: tuple[str, ...]) -> None:
+    if "parquet" in formats:
+        pytest.importorskip("pyarrow")
+    peaks = {}
+    for docs, project in corpora.items():
+        options = ExportOptions(out=tmp_path / f"out{docs}", labels=labels, formats=formats)
+        peaks[docs] = peak(lambda project=project, options=options: run_export(project, options))
+    rows = json.loads((tmp_path / "out500" / "stats.json").read_text())["rows"]
+    assert rows > 5_000
+    assert peaks[500] <= TOLERANCE * peaks[50] + PER_DOCUMENT * 450, peaks
+
+
+def test_agreement_memory_does_not_grow_with_documents(corpora: dict[int, Project]) -> None:
+    def report(project: Project) -> None:
+        write_json(agreement_report(project, lazy_documents=True), lambda text: None)
+
+    peaks = {docs: peak(lambda project=project: report(project)) for docs, project in corpora.items()}
+    assert peaks[500] <= TOLERANCE * peaks[50] + PER_DOCUMENT * 450, peaks
+
+
+def test_parquet_is_written_in_row_groups(corpora: dict[int, Project], tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    from annotate.export import writers
+
+    monkeypatch.setattr(writers, "ROW_GROUP_ROWS", 1000)
+    out = tmp_path / "out"
+    run_export(corpora[50], ExportOptions(out=out, labels="all", formats=("parquet", "jsonl")))
+    meta = pq.ParquetFile(out / "train.parquet").metadata
+    assert meta.num_row_groups > 1 and max(meta.row_group(i).num_rows for i in range(meta.num_row_groups)) < 1100
+    rows = [json.loads(line) for line in (out / "train.jsonl").read_text("utf-8").splitlines()]
+    assert pq.read_table(out / "train.parquet").to_pylist() == rows
+
+
+def test_one_row_group_is_what_write_table_writes(corpora: dict[int, Project], tmp_path: Path) -> None:
+    """The streaming writer gives the bytes a whole-table write gives (the export's Parquet before streaming)."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from annotate.export.writers import arrow_schema
+
+    out = tmp_path / "out"
+    result = run_export(corpora[50], ExportOptions(out=out, formats=("parquet", "jsonl")))
+    rows = [json.loads(line) for line in (out / "dev.jsonl").read_text("utf-8").splitlines()]
+    table = pa.Table.from_pylist(rows, schema=arrow_schema(result.stats["annotators"],
+                                                           [lab["name"] for lab in result.stats["tagset"]["labels"]]))
+    pq.write_table(table, tmp_path / "whole.parquet", compression="zstd")
+    assert (out / "dev.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()
