@@ -342,7 +342,7 @@ class AgreementCounts:
         """m - 1 -> sum of m (m - 1): the recoded diagonal of units where no value is this label."""
         self.pairable_of: dict[str, int] = {}
         """label -> its pairable values (the recoded n_this)."""
-        self.per_document: dict[str, tuple[tuple[tuple[int, int], ...], Figure]] = {}
+        self.per_document: dict[str, tuple[tuple[tuple[int, int], ...], tuple[Any, ...]]] = {}
         """Document -> its units by number of labels, and its alpha (as if 2+ annotators: fixed in the report)."""
         self._doc: str | None = None
         self._doc_alpha = AlphaCounts()
@@ -403,7 +403,8 @@ class AgreementCounts:
         if self._doc in self.per_document:
             raise ValueError(f"units of document {self._doc!r} must arrive together")
         units = tuple(sorted(self._doc_units.by_given.items()))  # compact: kept for every document
-        self.per_document[self._doc] = (units, self._doc_alpha.figure(2))
+        alpha = self._doc_alpha.figure(2)
+        self.per_document[self._doc] = (units, (alpha.value, alpha.units, alpha.reason, alpha.excluded))
         self._doc_alpha = AlphaCounts()
         self._doc_units = UnitCounts()
 
@@ -453,7 +454,9 @@ class AgreementCounts:
             out[label] = LabelStats(label, counts, alpha)
         return out
 
-    def _document_json(self, by_given: tuple[tuple[int, int], ...], alpha: Figure, n: int) -> dict[str, Any]:
+    def _document_json(self, by_given: tuple[tuple[int, int], ...], figure: tuple[Any, ...], n: int
+                       ) -> dict[str, Any]:
+        alpha = Figure(*figure)
         reason = _too_few_annotators(n)
         if reason is not None:
             alpha = Figure(None, alpha.units, reason, alpha.excluded)

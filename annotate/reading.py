@@ -391,13 +391,18 @@ def document_labels(project: Project, doc: Document, annotators: list[str] | Non
                 raise
             out.errors[name] = str(exc)
             continue
-        if name == GOLD:
-            out.gold = labels
-        elif has_labels(labels):
-            out.files[name] = labels
-        else:
-            out.empty[name] = labels
+        _place(out, name, labels, has_labels(labels))
     return out
+
+
+def _place(out: Any, name: str, labels: Any, labeled: bool) -> None:
+    """File ``labels`` under ``out``'s gold, annotators with labels, or files without any."""
+    if name == GOLD:
+        out.gold = labels
+    elif labeled:
+        out.files[name] = labels
+    else:
+        out.empty[name] = labels
 
 
 # --------------------------------------------------------------------------- progress
@@ -522,12 +527,7 @@ def document_data(project: Project, doc: Document, annotators: list[str] | None 
                 raise
             out.errors[name] = str(exc)
             continue
-        if name == GOLD:
-            out.gold = data
-        elif any(s.get("label") is not None for s in data["sentences"]):
-            out.files[name] = data
-        else:
-            out.empty[name] = data
+        _place(out, name, data, any(s.get("label") is not None for s in data["sentences"]))
     return out
 
 

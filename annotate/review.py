@@ -71,7 +71,7 @@ def agreement_report(project: Project, docs: Sequence[Document] | None = None, a
     for k, doc in enumerate(docs):
         if progress and k % 50 == 0:
             progress("reading label files", k, len(docs))
-        names = listing.get(doc.id)
+        names = listing.pop(doc.id, None)  # the listing shrinks as documents are done
         if not names:
             continue
         dl = document_data(project, doc, annotators, names=names)

@@ -33,16 +33,10 @@ Key = list[Any]
 
 
 @dataclass
-class FileSummary:
-    """One label file's figures, for the source as it is now (-1 journal fields: no journal)."""
+class FileSummary(FileProgress):
+    """One label file's figures (:class:`annotate.reading.FileProgress`) and whose file it is."""
 
-    annotator: str
-    labeled: int = 0
-    total: int = 0
-    unsure: int = 0
-    orphans: int = 0
-    stale: bool = False
-    error: str | None = None
+    annotator: str = ""
 
     def progress(self) -> FileProgress:
         """The figures as :class:`annotate.reading.FileProgress` (what the home screen shows)."""
@@ -131,18 +125,18 @@ def summarise(project: Project, doc: Document, names: list[str] | None = None) -
         dd = document_data(project, doc, skip_broken=True, names=names)
     except AnnotateError as exc:  # the source cannot be read
         out.error = str(exc)
-        out.files = {n: FileSummary(n, error=str(exc)) for n in names}
+        out.files = {n: FileSummary(annotator=n, error=str(exc)) for n in names}
         return out
     out.agreed, out.disagreed, out.adjudicated = document_review_counts(dd).values()
     every = dd.every_file()
     for name in names:
         if name in dd.errors:
-            out.files[name] = FileSummary(name, error=dd.errors[name])
+            out.files[name] = FileSummary(annotator=name, error=dd.errors[name])
             continue
         data = every[name]
         sents = data["sentences"]
         out.files[name] = FileSummary(
-            name, labeled=sum(1 for s in sents if s.get("label") is not None), total=len(sents),
+            annotator=name, labeled=sum(1 for s in sents if s.get("label") is not None), total=len(sents),
             unsure=sum(1 for s in sents if s.get("unsure")), orphans=len(data.get("orphans") or ()),
             stale=name in dd.stale)
     return out

@@ -96,3 +96,36 @@ def test_one_row_group_is_what_write_table_writes(corpora: dict[int, Project], t
                                                            [lab["name"] for lab in result.stats["tagset"]["labels"]]))
     pq.write_table(table, tmp_path / "whole.parquet", compression="zstd")
     assert (out / "dev.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()
+
+
+def test_grouping_through_bucket_files_equals_a_plain_union_find(monkeypatch: pytest.MonkeyPatch) -> None:
+    import random
+
+    from annotate.export import splits as sp
+
+    monkeypatch.setattr(sp, "BUFFER", 4)  # every bucket goes to its file many times
+    monkeypatch.setattr(sp, "BUCKETS", 3)
+    rng = random.Random(3)
+    keys = {f"d{i:03d}": [f"s{rng.randrange(400)}" for _ in range(rng.randrange(0, 12))] for i in range(120)}
+    got = sp.assign_splits(keys, 1, (("train", 80), ("dev", 10), ("test", 10)))
+    # the reference: documents sharing a text, joined transitively, named by their smallest id
+    parent = {d: d for d in keys}
+
+    def find(d: str) -> str:
+        while parent[d] != d:
+            d = parent[d]
+        return d
+
+    first: dict[str, str] = {}
+    for d in sorted(keys):
+        for t in keys[d]:
+            other = first.setdefault(t, d)
+            a, b = sorted((find(other), find(d)))
+            parent[b] = a
+    assert got.group == {d: find(d) for d in keys}
+    assert got.split == {d: sp.split_of(find(d), 1, (("train", 80), ("dev", 10), ("test", 10))) for d in keys}
+    docs_of: dict[str, set[str]] = {}
+    for d, texts in keys.items():
+        for t in texts:
+            docs_of.setdefault(t, set()).add(d)
+    assert sorted(got.shared.values()) == sorted(len(v) for v in docs_of.values() if len(v) > 1)

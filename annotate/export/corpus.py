@@ -123,13 +123,10 @@ class CorpusReader:
         self.empty: list[str] = []
         self.read = 0
 
-    def __len__(self) -> int:
-        return len(self.by_doc)
-
     def documents(self, progress: Progress | None = None) -> Iterator[DocUnits]:
-        """Every document with label files and a source, in doc id order."""
+        """Every document with label files and a source, in doc id order (once: each is let go after)."""
         total = len(self.by_doc)
-        for k, doc_id in enumerate(sorted(self.by_doc)):
+        for k, doc_id in enumerate(list(self.by_doc)):  # the listing is sorted
             if progress:
                 progress(k, total)
             units = self.document(doc_id)
@@ -144,7 +141,7 @@ class CorpusReader:
         from ..summaries import source_of
 
         project = self.project
-        names = self.by_doc[doc_id]  # annotators in name order everywhere after
+        names = self.by_doc.pop(doc_id)  # annotators in name order everywhere after; the listing shrinks
         doc = source_of(project, doc_id)
         if doc is None:
             self.missing.extend(f"labels/{doc_id}/{name}.yaml" for name in names)

@@ -141,16 +141,14 @@ class Spill:
         self.file.close()
 
 
-def _first_pass(reader: CorpusReader, spill: Spill, progress: Progress | None) -> Grouping:
+def _first_pass(reader: CorpusReader, spill: Spill, grouping: Grouping, progress: Progress | None) -> None:
     """Every document read and checked once, its sentence keys grouped, its units spilled for pass 2."""
-    grouping = Grouping()
     step = (lambda done, total: progress("reading label files", done, total)) if progress else None
     for du in reader.documents(step):
         text = du.text
         du.keys = {(s, e): key_of(normalise(text[s:e])) for s, e in sorted(du.spans)}
         grouping.add(du.doc, du.keys.values())
         spill.add(du)
-    return grouping
 
 
 class _Duplicates:
@@ -206,14 +204,14 @@ def _run_export(project: Project, options: ExportOptions, command: str, progress
     reader = CorpusReader(project, warn)
     outputs = Outputs(out, options)
     spill = Spill(outputs.partial)
+    grouping = Grouping(str(outputs.partial))
     try:
-        grouping = _first_pass(reader, spill, progress)
+        _first_pass(reader, spill, grouping, progress)
         corpus = reader.corpus()
         if options.mode == "annotator" and options.annotator not in corpus.annotators:
             raise AnnotateError(f"--labels: no label files by {options.annotator!r}"
                                 f" (annotators: {', '.join(corpus.annotators) or 'none'})")
         splits = grouping.splits(options.seed, options.split)
-        del grouping
         outputs.schema = Schema(corpus.annotators, corpus.tagset.names)
         builder = RowBuilder(options, corpus.annotators, corpus.tagset.names)
         counter = StatsCounter(options, corpus.annotators, corpus.tagset.names, splits)
@@ -229,6 +227,7 @@ def _run_export(project: Project, options: ExportOptions, command: str, progress
         files = outputs.finish(render_card(stats), stats)
     except BaseException:
         spill.close()
+        grouping.close()
         outputs.abandon()
         raise
     if warn:

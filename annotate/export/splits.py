@@ -1,16 +1,17 @@
 """Leak-free splits: documents that share a sentence form one group, and a seeded hash sends each group to a split.
 
 Memory stays small however many documents there are: a document's sentences are kept
-as 64-bit hashes of their normalised texts in flat arrays (16 bytes a sentence), and
+as 64-bit hashes of their normalised texts, on disk in buckets (12 bytes a sentence), and
 the groups come from one union-find over document numbers once every document is in.
 """
 
 from __future__ import annotations
 
 import hashlib
+import tempfile
 import unicodedata
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +20,10 @@ _QUOTES = str.maketrans({
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
 })
 
-BUCKETS = 1024
-"""Sentence hashes are kept in this many arrays (by their top bits), each small enough to group in a dict."""
+BUCKETS = 64
+"""Sentence keys are kept in this many buckets (by their low bits), each small enough to group in a dict."""
+BUFFER = 2048
+"""Keys a bucket holds in memory before they go to its file (a chunk of that file is read back as many)."""
 
 
 def normalise(text: str) -> str:
@@ -93,12 +96,19 @@ class Splits:
 
 
 class Grouping:
-    """Collects each document's sentence keys (in doc id order), then makes the groups and splits."""
+    """Collects each document's sentence keys (in doc id order), then makes the groups and splits.
 
-    def __init__(self) -> None:
+    The keys wait on disk, in :data:`BUCKETS` files by their low bits (12 bytes a key: the
+    key and its document's number), buffered :data:`BUFFER` keys a bucket at a time; the
+    groups are then made one bucket at a time. Memory stays flat as documents are added.
+    """
+
+    def __init__(self, folder: str | None = None) -> None:
         self.docs: list[str] = []
+        self.folder = folder
         self.keys = [array("Q") for _ in range(BUCKETS)]
-        self.owners = [array("l") for _ in range(BUCKETS)]
+        self.owners = [array("I") for _ in range(BUCKETS)]
+        self.files: list[Any] = [None] * BUCKETS
         self.repeated: set[int] = set()
 
     def add(self, doc_id: str, keys: Iterable[int]) -> None:
@@ -118,6 +128,29 @@ class Grouping:
             b = key % BUCKETS
             self.keys[b].append(key)
             self.owners[b].append(index)
+            if len(self.keys[b]) >= BUFFER:
+                self._flush(b)
+
+    def _flush(self, b: int) -> None:
+        if self.files[b] is None:
+            self.files[b] = tempfile.TemporaryFile(dir=self.folder)  # noqa: SIM115 - closed in _bucket
+        self.keys[b].tofile(self.files[b])
+        self.owners[b].tofile(self.files[b])
+        self.keys[b], self.owners[b] = array("Q"), array("I")
+
+    def _bucket(self, b: int) -> Iterator[tuple[int, int]]:
+        """Every (key, document number) of bucket ``b``, in the order they came; the bucket is emptied."""
+        f, self.files[b] = self.files[b], None
+        if f is not None:
+            f.seek(0)
+            with f:
+                while chunk := f.read(BUFFER * 8):
+                    keys = array("Q", chunk)
+                    owners = array("I", f.read(BUFFER * 4))
+                    yield from zip(keys, owners, strict=True)
+        keys, owners = self.keys[b], self.owners[b]
+        self.keys[b], self.owners[b] = array("Q"), array("I")
+        yield from zip(keys, owners, strict=True)
 
     def splits(self, seed: int, split: Sequence[tuple[str, int]]) -> Splits:
         """Group documents that share a key; each group goes where :func:`split_of` sends its smallest doc id."""
@@ -125,18 +158,23 @@ class Grouping:
         shared: dict[int, int] = {}
         for b in range(BUCKETS):
             first: dict[int, int] = {}
-            for key, owner in zip(self.keys[b], self.owners[b], strict=True):
+            for key, owner in self._bucket(b):
                 other = first.setdefault(key, owner)
                 if other != owner:
                     uf.union(other, owner)
                     shared[key] = shared.get(key, 1) + 1
-            self.keys[b] = array("Q")  # not needed any more: give the memory back
-            self.owners[b] = array("l")
         self.repeated.update(shared)
         docs = self.docs
         group = {d: docs[uf.find(i)] for i, d in enumerate(docs)}
         by_root = {g: split_of(g, seed, split) for g in set(group.values())}
         return Splits({d: by_root[g] for d, g in group.items()}, group, shared, self.repeated)
+
+    def close(self) -> None:
+        """Let the bucket files go (when :meth:`splits` was never reached)."""
+        for f in self.files:
+            if f is not None:
+                f.close()
+        self.files = [None] * BUCKETS
 
 
 def assign_splits(keys: dict[str, Iterable[str]], seed: int, split: Sequence[tuple[str, int]]) -> Splits:
