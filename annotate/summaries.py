@@ -18,12 +18,12 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import AnnotateError
-from .reading import FileProgress, document_data, journal_path
+from .reading import FileProgress, document_data
 from .store import CACHE_DIR, SOURCE_SUFFIXES, SUGGESTIONS, Document, Project, atomic_write
 
 CACHE_VERSION = 1
@@ -64,9 +64,9 @@ def cache_file(project: Project) -> Path:
 # --------------------------------------------------------------------------- listing
 
 
-def _stat(path: Path) -> tuple[int, int]:
+def _stat(path: str | Path) -> tuple[int, int]:
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return (-1, -1)
     return (st.st_size, st.st_mtime_ns)
@@ -102,11 +102,29 @@ def source_of(project: Project, doc_id: str) -> Document | None:
 
 
 def _key(project: Project, doc: Document, names: list[str]) -> Key:
-    files = []
-    for name in names:
-        path = project.label_path(doc.id, name)
-        files.append([name, *_stat(path), *_stat(journal_path(path))])
+    folder = f"{project.labels}{os.sep}{doc.id}{os.sep}"  # strings, not Paths: this runs for every file
+    files = [[name, *_stat(f"{folder}{name}.yaml"), *_stat(f"{folder}.{name}.journal")] for name in names]
     return [*_stat(doc.path), files]
+
+
+def list_documents(project: Project) -> list[Document]:
+    """Every document under ``seeds/``, sorted by id: :meth:`Project.documents`, from one walk of the folder."""
+    found: list[tuple[str, str]] = []
+    root = str(project.seeds)
+
+    def walk(folder: str, prefix: str) -> None:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        for entry in entries:
+            if entry.is_dir():
+                walk(entry.path, f"{prefix}{entry.name}/")
+            elif (not entry.name.startswith(".") and entry.name.endswith(SOURCE_SUFFIXES) and entry.is_file()):
+                found.append((prefix + entry.name.rsplit(".", 1)[0], entry.path))
+
+    walk(root, "")
+    return [Document(doc_id, Path(path)) for doc_id, path in sorted(found)]
 
 
 # --------------------------------------------------------------------------- computing
@@ -190,8 +208,10 @@ def _from_json(doc_id: str, entry: Any, key: Key) -> DocumentSummary | None:
 
 
 def _to_json(summary: DocumentSummary, key: Key) -> dict[str, Any]:
-    return {"key": key, "files": {n: asdict(f) for n, f in summary.files.items()}, "agreed": summary.agreed,
-            "disagreed": summary.disagreed, "adjudicated": summary.adjudicated, "error": summary.error}
+    files = {n: {"annotator": f.annotator, "labeled": f.labeled, "total": f.total, "unsure": f.unsure,
+                 "orphans": f.orphans, "stale": f.stale, "error": f.error} for n, f in summary.files.items()}
+    return {"key": key, "files": files, "agreed": summary.agreed, "disagreed": summary.disagreed,
+            "adjudicated": summary.adjudicated, "error": summary.error}
 
 
 def _read_cache(project: Project) -> dict[str, Any]:
@@ -210,7 +230,7 @@ def project_summaries(project: Project, progress: Progress | None = None,
     ``documents`` (default: every document under ``seeds/``) saves listing them again.
     Label files of a document without a source are left out (``annotate validate`` reports them).
     """
-    docs = {d.id: d for d in (documents if documents is not None else project.documents())}
+    docs = {d.id: d for d in (documents if documents is not None else list_documents(project))}
     by_doc = label_names_by_document(project)
     cached = _read_cache(project)
     out: dict[str, DocumentSummary] = {}
@@ -224,8 +244,10 @@ def project_summaries(project: Project, progress: Progress | None = None,
         summary = _from_json(doc_id, cached.get(doc_id), key)
         if summary is None:  # the key was taken before reading: a file changed meanwhile is read again next time
             summary = summarise(project, docs[doc_id], by_doc[doc_id])
+            fresh[doc_id] = _to_json(summary, key)
             changed = True
-        fresh[doc_id] = _to_json(summary, key)
+        else:
+            fresh[doc_id] = cached[doc_id]
         out[doc_id] = summary
     if progress:
         progress("reading label files", len(todo), len(todo))
@@ -242,7 +264,7 @@ def annotator_progress(project: Project, annotator: str, documents: list[Documen
 
     What the home screen shows, at the cost of a directory listing when nothing changed.
     """
-    docs = documents if documents is not None else project.documents()
+    docs = documents if documents is not None else list_documents(project)
     summaries = project_summaries(project, documents=docs)
     out: dict[str, FileProgress | None] = {}
     for doc in docs:

@@ -121,7 +121,7 @@ def _error_row(doc_id: str, name: str, error: str) -> dict[str, Any]:
 
 def unstarted_documents(project: Project) -> list[str]:
     """Documents nobody has a label file for yet."""
-    from .summaries import label_names_by_document
+    from .summaries import label_names_by_document, list_documents
 
     started = label_names_by_document(project)
-    return [d.id for d in project.documents() if d.id not in started]
+    return [d.id for d in list_documents(project) if d.id not in started]

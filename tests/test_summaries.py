@@ -137,3 +137,11 @@ def test_status_command_warm_and_cold_print_the_same(proj: Project) -> None:
     warm = runner.invoke(main, ["--root", str(proj.root), "status", "--json"])
     assert cold.exit_code == warm.exit_code == 0
     assert cold.stdout == warm.stdout and json.loads(cold.stdout) == reference_rows(proj)
+
+
+def test_list_documents_is_project_documents(proj: Project) -> None:
+    (proj.seeds / "nested" / "deeper").mkdir(parents=True)
+    (proj.seeds / "nested" / "deeper" / "x.txt").write_text("A sentence.\n")
+    (proj.seeds / ".hidden.txt").write_text("Hidden.\n")
+    (proj.seeds / "notes.md").write_text("Not a source.\n")
+    assert summaries.list_documents(proj) == proj.documents()
