@@ -26,6 +26,7 @@ References:
 from __future__ import annotations
 
 import json
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -342,7 +343,8 @@ class AgreementCounts:
         """m - 1 -> sum of m (m - 1): the recoded diagonal of units where no value is this label."""
         self.pairable_of: dict[str, int] = {}
         """label -> its pairable values (the recoded n_this)."""
-        self.per_document: dict[str, tuple[tuple[tuple[int, int], ...], tuple[Any, ...]]] = {}
+        self.per_document = _DocumentStore()
+        """Each finished document's units by number of labels and its alpha (as if 2+ annotators)."""
         """Document -> its units by number of labels, and its alpha (as if 2+ annotators: fixed in the report)."""
         self._doc: str | None = None
         self._doc_alpha = AlphaCounts()
@@ -400,11 +402,9 @@ class AgreementCounts:
     def _close_document(self) -> None:
         if self._doc is None:
             return
-        if self._doc in self.per_document:
-            raise ValueError(f"units of document {self._doc!r} must arrive together")
-        units = tuple(sorted(self._doc_units.by_given.items()))  # compact: kept for every document
         alpha = self._doc_alpha.figure(2)
-        self.per_document[self._doc] = (units, (alpha.value, alpha.units, alpha.reason, alpha.excluded))
+        self.per_document.add(self._doc, sorted(self._doc_units.by_given.items()),
+                              (alpha.value, alpha.units, alpha.reason, alpha.excluded))
         self._doc_alpha = AlphaCounts()
         self._doc_units = UnitCounts()
 
@@ -454,14 +454,13 @@ class AgreementCounts:
             out[label] = LabelStats(label, counts, alpha)
         return out
 
-    def _document_json(self, by_given: tuple[tuple[int, int], ...], figure: tuple[Any, ...], n: int
-                       ) -> dict[str, Any]:
+    def _document_json(self, by_given: list[list[int]], figure: list[Any], n: int) -> dict[str, Any]:
         alpha = Figure(*figure)
         reason = _too_few_annotators(n)
         if reason is not None:
             alpha = Figure(None, alpha.units, reason, alpha.excluded)
         units = UnitCounts()
-        units.by_given = dict(by_given)
+        units.by_given = {given: k for given, k in by_given}
         return {"units": units.to_json(n), "krippendorff_alpha": alpha.to_json()}
 
     def document_figures(self) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -469,8 +468,8 @@ class AgreementCounts:
         self._close_document()
         self._doc = None
         n = len(self.annotators)
-        for doc in sorted(self.per_document):
-            yield doc, self._document_json(*self.per_document[doc], n)
+        for doc, by_given, figure in self.per_document.items():
+            yield doc, self._document_json(by_given, figure, n)
 
     def report(self, labels: Iterable[str] | None = None,
                boundary_disagreements: Iterable[Mapping[str, Any]] = (), lazy_documents: bool = False
@@ -502,6 +501,40 @@ class AgreementCounts:
             "per_document": DocumentFigures(self) if lazy_documents else dict(self.document_figures()),
             "boundary_disagreements": [dict(item) for item in boundary_disagreements],
         }
+
+
+class _DocumentStore:
+    """Per-document figures, kept on disk (one JSON line each) so that memory does not grow with documents."""
+
+    def __init__(self) -> None:
+        self.file: Any = None
+        self.count = 0
+        self.last: str | None = None
+        self.in_order = True
+
+    def __len__(self) -> int:
+        return self.count
+
+    def add(self, doc: str, by_given: list[tuple[int, int]], figure: tuple[Any, ...]) -> None:
+        """Keep one document's figures."""
+        if self.file is None:
+            self.file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the counts
+        self.file.write(json.dumps([doc, by_given, figure], ensure_ascii=False).encode("utf-8") + b"\n")
+        self.in_order = self.in_order and (self.last is None or doc > self.last)
+        self.last = doc
+        self.count += 1
+
+    def items(self) -> Iterator[tuple[str, list[list[int]], list[Any]]]:
+        """``(document, by_given, figure)`` in document order."""
+        if self.file is None:
+            return
+        self.file.flush()
+        self.file.seek(0)
+        lines: Iterable[bytes] = self.file if self.in_order else sorted(self.file, key=lambda b: json.loads(b)[0])
+        for line in lines:
+            doc, by_given, figure = json.loads(line)
+            yield doc, by_given, figure
+        self.file.seek(0, 2)
 
 
 class DocumentFigures:

@@ -55,11 +55,11 @@ def agreement_report(project: Project, docs: Sequence[Document] | None = None, a
     with the number of documents, and every figure is computed once. ``lazy_documents``:
     see :meth:`annotate.agreement.AgreementCounts.report`.
     """
-    from .summaries import label_names_by_document, source_of
+    from .summaries import document_ids, label_names_by_document, source_of
 
     if docs is None:  # ids only: a Document per document is made when its turn comes
-        ids = [d.id for d in project.documents()]
-        docs = _Documents(ids, lambda doc_id: source_of(project, doc_id) or Document(doc_id, project.seeds))
+        docs = _Documents(document_ids(project),
+                          lambda doc_id: source_of(project, doc_id) or Document(doc_id, project.seeds))
     if annotators and GOLD in annotators:
         raise AnnotateError("gold is the adjudicated label, not an annotator; leave it out of --annotators")
     listing = label_names_by_document(project)
@@ -94,7 +94,7 @@ def agreement_report(project: Project, docs: Sequence[Document] | None = None, a
         used = ", ".join(f"{scheme} ({where})" for scheme, where in sorted(schemes.items()))
         raise AnnotateError(f"the label files use different tagsets: {used}; compare one tagset at a time")
     result = counts.report(bias.tagset.names if bias.tagset else None, boundary, lazy_documents)
-    result["documents"] = list(docs.ids) if isinstance(docs, _Documents) else [d.id for d in docs]
+    result["documents"] = docs.ids if isinstance(docs, _Documents) else [d.id for d in docs]
     result["suggestions"] = bias.report(counts.annotators)
     return result
 

@@ -107,10 +107,9 @@ def _key(project: Project, doc: Document, names: list[str]) -> Key:
     return [*_stat(doc.path), files]
 
 
-def list_documents(project: Project) -> list[Document]:
-    """Every document under ``seeds/``, sorted by id: :meth:`Project.documents`, from one walk of the folder."""
+def _sources(project: Project) -> list[tuple[str, str]]:
+    """(doc id, source path) of every document under ``seeds/``, sorted by id (one scandir walk)."""
     found: list[tuple[str, str]] = []
-    root = str(project.seeds)
 
     def walk(folder: str, prefix: str) -> None:
         try:
@@ -120,11 +119,21 @@ def list_documents(project: Project) -> list[Document]:
         for entry in entries:
             if entry.is_dir():
                 walk(entry.path, f"{prefix}{entry.name}/")
-            elif (not entry.name.startswith(".") and entry.name.endswith(SOURCE_SUFFIXES) and entry.is_file()):
+            elif not entry.name.startswith(".") and entry.name.endswith(SOURCE_SUFFIXES) and entry.is_file():
                 found.append((prefix + entry.name.rsplit(".", 1)[0], entry.path))
 
-    walk(root, "")
-    return [Document(doc_id, Path(path)) for doc_id, path in sorted(found)]
+    walk(str(project.seeds), "")
+    return sorted(found)
+
+
+def list_documents(project: Project) -> list[Document]:
+    """Every document under ``seeds/``, sorted by id: :meth:`Project.documents`, from one walk of the folder."""
+    return [Document(doc_id, Path(path)) for doc_id, path in _sources(project)]
+
+
+def document_ids(project: Project) -> list[str]:
+    """The ids of :func:`list_documents`, without a Path each (small for any number of documents)."""
+    return [doc_id for doc_id, _ in _sources(project)]
 
 
 # --------------------------------------------------------------------------- computing
