@@ -55,14 +55,13 @@ def agreement_report(project: Project, docs: Sequence[Document] | None = None, a
     with the number of documents, and every figure is computed once. ``lazy_documents``:
     see :meth:`annotate.agreement.AgreementCounts.report`.
     """
-    from .summaries import document_ids, label_names_by_document, source_of
+    from .summaries import document_ids, label_names, source_of
 
     if docs is None:  # ids only: a Document per document is made when its turn comes
         docs = _Documents(document_ids(project),
                           lambda doc_id: source_of(project, doc_id) or Document(doc_id, project.seeds))
     if annotators and GOLD in annotators:
         raise AnnotateError("gold is the adjudicated label, not an annotator; leave it out of --annotators")
-    listing = label_names_by_document(project)
     counts = AgreementCounts(annotators or None)
     bias = SuggestionBias(project)
     boundary: list[dict[str, Any]] = []
@@ -71,7 +70,7 @@ def agreement_report(project: Project, docs: Sequence[Document] | None = None, a
     for k, doc in enumerate(docs):
         if progress and k % 50 == 0:
             progress("reading label files", k, len(docs))
-        names = listing.pop(doc.id, None)  # the listing shrinks as documents are done
+        names = label_names(project, doc.id)  # one folder at a time: no listing of the whole project held
         if not names:
             continue
         dl = document_data(project, doc, annotators, names=names)

@@ -83,11 +83,24 @@ def label_names_by_document(project: Project) -> dict[str, list[str]]:
         return out
     prefix = len(str(root)) + 1
     for folder, _dirs, files in os.walk(root):
-        names = sorted(sys.intern(f[:-5]) for f in files
-                       if f.endswith(".yaml") and not f.startswith(".") and f[:-5] != SUGGESTIONS)
+        names = _label_names(files)
         if names and len(folder) >= prefix:
             out[folder[prefix:].replace(os.sep, "/")] = names
     return dict(sorted(out.items()))
+
+
+def _label_names(files: list[str]) -> list[str]:
+    return sorted(sys.intern(f[:-5]) for f in files
+                  if f.endswith(".yaml") and not f.startswith(".") and f[:-5] != SUGGESTIONS)
+
+
+def label_names(project: Project, doc_id: str) -> list[str]:
+    """The annotator names of one document's label files (as :meth:`Project.label_files` lists them), sorted."""
+    try:
+        with os.scandir(project.labels / doc_id) as entries:
+            return _label_names([e.name for e in entries if e.is_file()])
+    except OSError:
+        return []
 
 
 def source_of(project: Project, doc_id: str) -> Document | None:
