@@ -89,6 +89,19 @@ def label_names_by_document(project: Project) -> dict[str, list[str]]:
     return dict(sorted(out.items()))
 
 
+def documents_with_labels(project: Project) -> list[str]:
+    """The ids of the documents that have label files, sorted: ids only (see :func:`label_names` for each)."""
+    out: list[str] = []
+    root = project.labels
+    if not root.is_dir():
+        return out
+    prefix = len(str(root)) + 1
+    for folder, _dirs, files in os.walk(root):
+        if len(folder) >= prefix and _label_names(files):
+            out.append(folder[prefix:].replace(os.sep, "/"))
+    return sorted(out)
+
+
 def _label_names(files: list[str]) -> list[str]:
     return sorted(sys.intern(f[:-5]) for f in files
                   if f.endswith(".yaml") and not f.startswith(".") and f[:-5] != SUGGESTIONS)

@@ -108,14 +108,14 @@ class CorpusReader:
     """Reads the project's label files document by document, checking them and counting what is skipped."""
 
     def __init__(self, project: Project, warn: Warn | None = None) -> None:
-        from ..summaries import label_names_by_document
+        from ..summaries import documents_with_labels
 
         self.project = project
         self.warn = warn
-        self.by_doc = label_names_by_document(project)  # names, not paths: small for any corpus
-        if not self.by_doc:
+        self.doc_ids = documents_with_labels(project)  # ids only: each document's files are listed in its turn
+        if not self.doc_ids:
             raise AnnotateError(f"no label files under {project.display(project.labels)}/: nothing to export")
-        self.n_paths = sum(len(names) for names in self.by_doc.values())
+        self.n_paths = 0
         self.tagsets: dict[str, Tagset] = {}
         self.annotators: set[str] = set()
         self.stale: list[str] = []
@@ -125,8 +125,8 @@ class CorpusReader:
 
     def documents(self, progress: Progress | None = None) -> Iterator[DocUnits]:
         """Every document with label files and a source, in doc id order (once: each is let go after)."""
-        total = len(self.by_doc)
-        for k, doc_id in enumerate(list(self.by_doc)):  # the listing is sorted
+        total = len(self.doc_ids)
+        for k, doc_id in enumerate(self.doc_ids):
             if progress:
                 progress(k, total)
             units = self.document(doc_id)
@@ -138,10 +138,11 @@ class CorpusReader:
 
     def document(self, doc_id: str) -> DocUnits | None:
         """One document's units; None when it has no source (counted and warned)."""
-        from ..summaries import source_of
+        from ..summaries import label_names, source_of
 
         project = self.project
-        names = self.by_doc.pop(doc_id)  # annotators in name order everywhere after; the listing shrinks
+        names = label_names(project, doc_id)  # annotators in name order everywhere after
+        self.n_paths += len(names)
         doc = source_of(project, doc_id)
         if doc is None:
             self.missing.extend(f"labels/{doc_id}/{name}.yaml" for name in names)

@@ -22,7 +22,7 @@ _QUOTES = str.maketrans({
 
 BUCKETS = 64
 """Sentence keys are kept in this many buckets (by their low bits), each small enough to group in a dict."""
-BUFFER = 2048
+BUFFER = 512
 """Keys a bucket holds in memory before they go to its file (a chunk of that file is read back as many)."""
 
 
