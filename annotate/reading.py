@@ -198,7 +198,7 @@ def read_label_data(path: Path, where: str, root: Path | None = None) -> dict[st
 
 
 def check_identity(labels: LabelFile | dict[str, Any], doc: Document, annotator: str, where: str,
-                   project: Project) -> None:
+                   project: Project, source_path: str | None = None) -> None:
     """Refuse a file whose ``document``, ``annotator`` or ``source`` says other than where it lives.
 
     ``labels/<doc>/<annotator>.yaml`` belongs to ``seeds/<doc>.txt``: those come from the
@@ -208,20 +208,23 @@ def check_identity(labels: LabelFile | dict[str, Any], doc: Document, annotator:
     """
     data = labels if isinstance(labels, dict) else {"document": labels.document, "annotator": labels.annotator,
                                                     "source": labels.source, "scheme": labels.scheme}
-    problem = identity_problem(data, doc, annotator, project)
+    problem = identity_problem(data, doc, annotator, project, source_path)
     if problem is not None:
         key, message = problem
         raise AnnotateError(message, where, _line_of_key(project, project.label_path(doc.id, annotator), key))
 
 
-def identity_problem(data: dict[str, Any], doc: Document, annotator: str, project: Project
-                     ) -> tuple[str, str] | None:
-    """``(key, message)`` when a label file's identity keys disagree with where it lives, else None."""
+def identity_problem(data: dict[str, Any], doc: Document, annotator: str, project: Project,
+                     source_path: str | None = None) -> tuple[str, str] | None:
+    """``(key, message)`` when a label file's identity keys disagree with where it lives, else None.
+
+    ``source_path``: the document's source as the project displays it, when the caller has it already.
+    """
     if data["document"] != doc.id:
         return "document", f"document: {data['document']!r} but the file is under labels/{doc.id}/"
     if data["annotator"] != annotator:
         return "annotator", f"annotator: {data['annotator']!r} but the file is named {annotator}.yaml"
-    expected = project.display(doc.path)
+    expected = source_path or project.display(doc.path)
     if posixpath.normpath(str(data["source"]).replace("\\", "/")) != expected:
         return "source", (f"source: {data['source']!r} but the document's source is {expected}"
                           " (it comes from where the file lives; the file named is never opened)")
@@ -363,6 +366,16 @@ def follow_units(project: Project, doc: Document, labels: LabelFile, source: Sou
     return remap(labels, source.text, spans)
 
 
+def follow_units_data(project: Project, doc: Document, data: dict[str, Any], source: Source
+                      ) -> tuple[dict[str, Any], bool]:
+    """:func:`follow_units` on plain data (the fast readers): the data carried over to the document's units,
+    and whether anything moved. Costs one listing of the document's folder when nobody changed its units."""
+    if not _boundary_changes(project, doc):
+        return data, False
+    labels, moved = follow_units(project, doc, LabelFile.model_validate(data), source)
+    return (labels.to_data(), True) if moved is not None else (data, False)
+
+
 def document_spans(project: Project, doc: Document, source: Source | None = None,
                    progress: SpanProgress | None | bool = None) -> list[Span]:
     """The sentence spans of a document's current source (see :func:`document_units`)."""
@@ -492,13 +505,18 @@ def document_labels(project: Project, doc: Document, annotators: list[str] | Non
                 raise
             out.errors[name] = str(exc)
             continue
-        if name == GOLD:
-            out.gold = labels
-        elif has_labels(labels):
-            out.files[name] = labels
-        else:
-            out.empty[name] = labels
+        _place(out, name, labels, has_labels(labels))
     return out
+
+
+def _place(out: Any, name: str, labels: Any, labeled: bool) -> None:
+    """File ``labels`` under ``out``'s gold, annotators with labels, or files without any."""
+    if name == GOLD:
+        out.gold = labels
+    elif labeled:
+        out.files[name] = labels
+    else:
+        out.empty[name] = labels
 
 
 # --------------------------------------------------------------------------- progress
@@ -540,3 +558,99 @@ def file_progress(project: Project, doc: Document, annotator: str, source: Sourc
     except AnnotateError as exc:
         return FileProgress(error=str(exc))
     return progress_of(current.labels, current.stale)
+
+
+# --------------------------------------------------------------------------- the same, as plain data (fast)
+
+
+@dataclass
+class DocumentData:
+    """Every annotator's current labels of one document as plain data: :class:`DocumentLabels` for thousands of files.
+
+    Each file is a mapping of the LabelFile's shape (``sentences`` a list of mappings), from
+    :func:`read_label_data`: no pydantic model unless the file needs re-anchoring or is odd.
+    """
+
+    doc: Document
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Annotators with at least one label, by name (sorted)."""
+    gold: dict[str, Any] | None = None
+    stale: list[str] = field(default_factory=list)
+    empty: dict[str, dict[str, Any]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    """With ``skip_broken``: files that could not be read, and why (left out of everything else)."""
+
+    @property
+    def annotators(self) -> list[str]:
+        """Annotators with at least one label for this document, sorted."""
+        return sorted(self.files)
+
+    def every_file(self) -> dict[str, dict[str, Any]]:
+        """Every readable file by name: annotators, those without labels, and gold."""
+        out = {**self.files, **self.empty}
+        if self.gold is not None:
+            out[GOLD] = self.gold
+        return dict(sorted(out.items()))
+
+
+def document_data(project: Project, doc: Document, annotators: list[str] | None = None,
+                  source: Source | None = None, skip_broken: bool = False,
+                  names: list[str] | None = None) -> DocumentData:
+    """The document's label files as they stand now, as plain data, re-anchored in memory to ``source``.
+
+    The same files and checks as :func:`document_labels` (identity from where the file
+    lives, spans against the source; a broken file is an AnnotateError naming it), on
+    :func:`read_label_data`'s fast path. With ``skip_broken`` a broken file is recorded in
+    ``errors`` instead. ``names``: the document's label files (annotator names) when the
+    caller has listed them already.
+    """
+    out = DocumentData(doc)
+    if names is None:
+        names = [p.stem for p in project.label_files(doc.id)]
+    names = sorted(n for n in names if n == GOLD or annotators is None or n in annotators)
+    if not names:
+        return out
+    source = source or project.read_source(doc)
+    source_path = project.display(doc.path)
+    loaded: dict[str, dict[str, Any]] = {}
+    for name in names:
+        path = project.label_path(doc.id, name)
+        where = path.relative_to(project.root).as_posix()
+        try:
+            data = read_label_data(path, where, project.root)
+            check_identity(data, doc, name, where, project, source_path)
+        except AnnotateError as exc:
+            if not skip_broken:
+                raise
+            out.errors[name] = str(exc)
+            continue
+        loaded[name] = data
+    current: dict[str, LabelFile] | None = None
+    for name, data in loaded.items():
+        where = project.label_path(doc.id, name).relative_to(project.root).as_posix()
+        try:
+            if data["source_sha256"] != source.sha256:
+                if current is None:
+                    current = {n: LabelFile.from_trusted(d) for n, d in loaded.items()
+                               if d["source_sha256"] == source.sha256}
+                data = reanchored(project, doc, LabelFile.model_validate(data), source, files=current)[0].to_data()
+                out.stale.append(name)
+            data, moved = follow_units_data(project, doc, data, source)
+            if moved and name not in out.stale:
+                out.stale.append(name)
+            _check_spans(data, where, source.text)
+        except AnnotateError as exc:
+            if not skip_broken:
+                raise
+            out.errors[name] = str(exc)
+            continue
+        _place(out, name, data, any(s.get("label") is not None for s in data["sentences"]))
+    return out
+
+
+def _check_spans(data: dict[str, Any], where: str, text: str) -> None:
+    """Every sentence's text is the source's at its offsets; else :func:`check_against`'s error, with the line."""
+    for s in data["sentences"]:
+        if text[s["start"]:s["end"]] != s["text"] or s["end"] > len(text):
+            check_against(LabelFile.model_validate(data), where, None, text)
+            raise AnnotateError(f"sentence {s['start']}-{s['end']} does not match the source", where)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,8 @@ from .models import LabelFile
 from .reading import check_identity, load_current
 from .session import LabelSession
 from .store import Document, Project, check_against, iter_label_files, read_file
+
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -74,45 +77,43 @@ def check_file(project: Project, path: Path, fix: bool = False) -> FileCheck:
     return result
 
 
-def validate_files(project: Project, paths: list[Path], fix: bool = False) -> list[FileCheck]:
+def validate_files(project: Project, paths: list[Path], fix: bool = False,
+                   progress: Progress | None = None) -> list[FileCheck]:
     """Check the named label files (folders expanded), or all of them and what the project refuses to read."""
-    checks = [check_file(project, p, fix) for p in iter_label_files(project, paths)]
+    files = list(iter_label_files(project, paths))
+    results = []
+    for k, path in enumerate(files):
+        if progress and k % 50 == 0:
+            progress("checking label files", k, len(files))
+        results.append(check_file(project, path, fix))
+    if progress:
+        progress("checking label files", len(files), len(files))
     if not paths:
         refused = project.refused()
-        checks.extend(FileCheck(project.root / where, where, f"{where}: {reason}") for where, reason in refused)
-    return checks
+        results.extend(FileCheck(project.root / where, where, f"{where}: {reason}") for where, reason in refused)
+    return results
 
 
-def status_rows(project: Project) -> list[dict[str, Any]]:
+def status_rows(project: Project, progress: Progress | None = None) -> list[dict[str, Any]]:
     """Progress per document and annotator, with the document's agreed / disagreed / adjudicated counts.
 
     Documents without any label file are left out (see :func:`unstarted_documents`). A file
     without any label is listed (``labeled`` 0) but is not an annotator of the review counts.
     Figures are for the source as it is now (files made for an earlier one are re-anchored in
-    memory, ``stale``).
+    memory, ``stale``). They come from :func:`annotate.summaries.project_summaries`: files
+    unchanged since the last look are not read again.
     """
-    from .reading import document_labels, progress_of
-    from .review import document_review_counts
+    from .summaries import project_summaries
 
     rows: list[dict[str, Any]] = []
-    for doc in project.documents():
-        names = [p.stem for p in project.label_files(doc.id)]
-        if not names:
-            continue
-        try:
-            dl = document_labels(project, doc, skip_broken=True)
-        except AnnotateError as exc:  # the source cannot be read
-            rows.extend(_error_row(doc.id, name, str(exc)) for name in names)
-            continue
-        review = document_review_counts(dl)
-        files = dl.every_file()
-        for name in names:
-            if name in dl.errors:
-                rows.append(_error_row(doc.id, name, dl.errors[name]))
+    for doc_id, summary in project_summaries(project, progress).items():
+        review = {"agreed": summary.agreed, "disagreed": summary.disagreed, "adjudicated": summary.adjudicated}
+        for name, f in summary.files.items():
+            if f.error is not None:
+                rows.append(_error_row(doc_id, name, f.error))
                 continue
-            prog = progress_of(files[name], name in dl.stale)
-            rows.append({"document": doc.id, "annotator": name, "labeled": prog.labeled, "total": prog.total,
-                         "unsure": prog.unsure, "orphans": prog.orphans, "stale": prog.stale, **review})
+            rows.append({"document": doc_id, "annotator": name, "labeled": f.labeled, "total": f.total,
+                         "unsure": f.unsure, "orphans": f.orphans, "stale": f.stale, **review})
     rows.extend(_refused_row(where, reason) for where, reason in project.refused())
     return rows
 
@@ -134,4 +135,7 @@ def _error_row(doc_id: str, name: str, error: str) -> dict[str, Any]:
 
 def unstarted_documents(project: Project) -> list[str]:
     """Documents nobody has a label file for yet."""
-    return [d.id for d in project.documents() if not project.label_files(d.id)]
+    from .summaries import label_names_by_document, list_documents
+
+    started = label_names_by_document(project)
+    return [d.id for d in list_documents(project) if d.id not in started]

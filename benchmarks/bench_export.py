@@ -1,31 +1,29 @@
-"""Time ``annotate export`` against simply loading the label files with libyaml.
+"""Time ``annotate export`` as a user runs it against a process that only loads the same label files with libyaml.
 
     . .venv/bin/activate
     python benchmarks/bench_export.py                 # 1,000 docs x 3 annotators x 40 sentences
-    python benchmarks/bench_export.py --docs 200 --repeat 5 --with-caches --keep
+    python benchmarks/bench_export.py --docs 200 --repeat 5 --own-writer --with-caches --keep
 
 A corpus is generated in a temporary folder: ``seeds/doc-NNNN.txt`` (news-like
 sentences from templates, a few wire-copy sentences shared between neighbouring
-documents) and ``labels/doc-NNNN/<annotator>.yaml`` written directly with
-``annotate.yamlio.dump_document`` (the same bytes ``save_label_file`` writes,
-without the per-file fsync). Every tenth document also gets a ``gold.yaml``.
+documents) and ``labels/doc-NNNN/<annotator>.yaml``. By default the label files are
+written as another program would write them (``yaml.safe_dump``, libyaml's emitter;
+unlabeled sentences without a ``label`` key; no schema header) and no JSON caches lie
+beside them: the case of issue 12, item 14. ``--own-writer`` writes them with
+``annotate.yamlio.dump_document`` instead (what a labeling session saves). Every tenth
+document also gets a ``gold.yaml``. The tagset is the shipped one.
 
 Timed, median of ``--repeat`` runs (3 by default), the two interleaved so that a
-noisy neighbour on a shared machine slows both alike; wall and CPU clocks are shown:
+noisy neighbour on a shared machine slows both alike; each is a child process, its
+wall clock, CPU time (user + system) and peak resident memory (``os.wait4``) measured
+from outside:
 
-a) load: every label file read and parsed with ``yaml.load(..., Loader=yaml.CSafeLoader)``
+a) load: ``python -c`` reading every label file with ``yaml.load(..., Loader=yaml.CSafeLoader)``
    and nothing else: what any tool that loads the YAML files the usual way pays;
-b) export: the whole export (``annotate.export.run_export``, JSONL, default options):
-   read, check, build rows, split, write the rows, the card and stats.json.
+b) export: ``annotate export --out D --split 80/10/10`` (JSONL), the whole command.
 
-It prints b/a; the target is <= 1.3x (exit 1 above it). The export can come in
-below 1.0x: it uses the same libyaml parser and PyYAML resolver but a lean
-construction of the plain data, skips pydantic for files of the plain shape and
-pauses the garbage collector (see annotate/export.py). The corpus is generated
-WITHOUT the JSON caches (``.<annotator>.cache.json``) that a labeling session leaves
-beside its files, so both sides parse YAML and the comparison is honest; the
-output says how many caches exist. ``--with-caches`` then writes those caches and
-times the export again, reported apart (it then reads JSON, not YAML).
+It prints b/a; the target is <= 1.3x (exit 1 above it). ``--with-caches`` then writes
+the JSON caches a labeling session leaves and times the export again, reported apart.
 """
 
 from __future__ import annotations
@@ -33,12 +31,15 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -48,29 +49,6 @@ sys.path.insert(0, str(ROOT))
 
 from annotate.store import SCHEMA_HEADER  # noqa: E402
 from annotate.yamlio import dump_document  # noqa: E402
-
-TAGSET = """\
-name: claim-types
-version: 1
-description: Claim types of news sentences.
-labels:
-- name: fact
-  key: f
-  color: green
-  definition: A checkable statement presented as true.
-- name: speculation
-  key: s
-  color: yellow
-  definition: A guess, prediction or hedged statement.
-- name: quote
-  key: q
-  color: cyan
-  definition: Words attributed to someone.
-- name: opinion
-  key: o
-  color: magenta
-  definition: A judgement or evaluation.
-"""
 
 LABELS = ("fact", "speculation", "quote", "opinion")
 PEOPLE = ("Maria Lopez", "Chen Wei", "Ahmed Karim", "Olga Petrova", "James Whitfield", "Aiko Tanaka",
@@ -102,13 +80,28 @@ def _sentence(rng: random.Random, kind: str) -> str:
     return text[0].upper() + text[1:]
 
 
+def foreign_dump(data: dict[str, object]) -> str:
+    """A label file as another program writes it: ``yaml.safe_dump`` (libyaml's emitter when present), no label key
+    on unlabeled sentences, no schema header."""
+    for item in data["sentences"]:  # type: ignore[attr-defined]
+        if item.get("label") is None:
+            item.pop("label", None)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(data, Dumper=dumper, allow_unicode=True, default_flow_style=False, sort_keys=True)
+
+
 def make_corpus(root: Path, docs: int = 1000, annotators: int = 3, sentences: int = 40, seed: int = 1,
-                gold_every: int = 10, shared_every: int = 25) -> dict[str, int]:
-    """Write a deterministic project under ``root``; returns counts (files, sentences, bytes)."""
+                gold_every: int = 10, shared_every: int = 25, foreign: bool = False) -> dict[str, int]:
+    """Write a deterministic project under ``root``; returns counts (files, sentences, bytes).
+
+    ``foreign``: the label files are written as another program would (:func:`foreign_dump`)
+    instead of with annotate's own writer.
+    """
     rng = random.Random(seed)
     (root / "seeds").mkdir(parents=True, exist_ok=True)
     (root / "schemas").mkdir(parents=True, exist_ok=True)
-    (root / "schemas" / "claim-types.yaml").write_text(TAGSET, encoding="utf-8")
+    # the shipped tagset, with its suggest: sections (the agreement report runs its cue rules)
+    (root / "schemas" / "claim-types.yaml").write_bytes((ROOT / "annotate" / "data" / "claim-types.yaml").read_bytes())
     names = [f"ann{k}" for k in range(annotators)]
     files = size = 0
     wire: tuple[str, str] | None = None
@@ -160,7 +153,7 @@ def make_corpus(root: Path, docs: int = 1000, annotators: int = 3, sentences: in
                 items.append(item)
             data = {"version": 1, "document": doc_id, "source": f"seeds/{doc_id}.txt", "source_sha256": sha,
                     "annotator": name, "scheme": "claim-types", "sentences": items}
-            out = dump_document(data, header=SCHEMA_HEADER).encode("utf-8")
+            out = (foreign_dump(data) if foreign else dump_document(data, header=SCHEMA_HEADER)).encode("utf-8")
             (folder / f"{name}.yaml").write_bytes(out)
             files += 1
             size += len(out)
@@ -186,35 +179,79 @@ def caches_present(root: Path) -> int:
     return sum(1 for _ in (root / "labels").glob("*/.*.cache.json"))
 
 
-def time_load(root: Path) -> tuple[float, float]:
-    """(wall, cpu) seconds to read and parse every label file with libyaml's CSafeLoader."""
-    t0, c0 = time.perf_counter(), time.process_time()
-    for path in sorted((root / "labels").glob("*/*.yaml")):
-        yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
-    return time.perf_counter() - t0, time.process_time() - c0
+LOAD_SCRIPT = """
+import sys, yaml
+from pathlib import Path
+for p in sorted(Path(sys.argv[1]).glob("labels/**/*.yaml")):
+    yaml.load(p.read_bytes(), Loader=yaml.CSafeLoader)
+"""
+_SCRIPT = Path(sys.executable).with_name("annotate")
+ANNOTATE = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "annotate"]
+"""The command as a user runs it: the installed ``annotate`` script beside this Python."""
 
 
-def time_export(root: Path, out: Path) -> tuple[float, float]:
-    """(wall, cpu) seconds for the whole export (JSONL, default options) into ``out``."""
-    from annotate.export import ExportOptions, run_export
-    from annotate.store import Project
+@dataclass
+class Run:
+    """One child process, measured from outside."""
 
-    t0, c0 = time.perf_counter(), time.process_time()
-    run_export(Project(root), ExportOptions(out=out, formats=("jsonl",)), command="bench_export")
-    return time.perf_counter() - t0, time.process_time() - c0
+    wall: float
+    cpu: float
+    rss_mb: float
 
 
-def interleaved(root: Path, out: Path, repeat: int) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
-    """Alternate load and export runs, so that a noisy neighbour slows both alike."""
-    loads, exports = [], []
+def measure(cmd: list[str], cwd: Path | None = None) -> Run:
+    """Run ``cmd`` to its end; its wall clock, CPU seconds (user + system) and peak resident memory."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {err.decode(errors='replace')[-2000:]}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def load_cmd(root: Path) -> list[str]:
+    """The baseline: a process that loads every label file with CSafeLoader."""
+    return [sys.executable, "-c", LOAD_SCRIPT, str(root)]
+
+
+def export_cmd(root: Path, out: Path, *args: str) -> list[str]:
+    """``annotate --root ROOT export --out OUT --split 80/10/10 ARGS``."""
+    return [*ANNOTATE, "--root", str(root), "export", "--out", str(out), "--split", "80/10/10", *args]
+
+
+def interleaved(cmds: dict[str, list[str]], repeat: int) -> dict[str, list[Run]]:
+    """Run each command ``repeat`` times, round robin, so that a noisy neighbour slows all alike."""
+    runs: dict[str, list[Run]] = {name: [] for name in cmds}
     for _ in range(repeat):
-        loads.append(time_load(root))
-        exports.append(time_export(root, out))
-    return loads, exports
+        for name, cmd in cmds.items():
+            runs[name].append(measure(cmd))
+    return runs
 
 
-def _fmt(runs: list[tuple[float, float]], k: int) -> str:
-    return ", ".join(f"{r[k]:.2f}" for r in runs)
+def median(runs: list[Run], attr: str) -> float:
+    """The median of one measure."""
+    return statistics.median(getattr(r, attr) for r in runs)
+
+
+def _fmt(runs: list[Run], attr: str) -> str:
+    return ", ".join(f"{getattr(r, attr):.2f}" for r in runs)
+
+
+def report(runs: dict[str, list[Run]], base: str = "load") -> dict[str, float]:
+    """Print each command's medians and its wall-clock ratio to ``base``; the ratios."""
+    ratios = {}
+    a = median(runs[base], "wall")
+    ca = median(runs[base], "cpu")
+    for name, rs in runs.items():
+        w, c = median(rs, "wall"), median(rs, "cpu")
+        ratios[name] = w / a
+        print(f"  {name:<22} wall {w:6.2f} s [{_fmt(rs, 'wall')}]  cpu {c:6.2f} s  peak RSS"
+              f" {median(rs, 'rss_mb'):6.1f} MB   wall {w / a:.2f}x, cpu {c / ca:.2f}x the load")
+    return ratios
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -224,42 +261,32 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sentences", type=int, default=40)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--target", type=float, default=1.3, help="Maximum export/load ratio (default 1.3).")
+    ap.add_argument("--own-writer", action="store_true", help="Write the label files with annotate's own writer.")
     ap.add_argument("--with-caches", action="store_true", help="Also time the export with JSON caches present.")
     ap.add_argument("--keep", action="store_true", help="Keep the temporary corpus and print its path.")
     args = ap.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-export-"))
     try:
-        t0 = time.perf_counter()
-        counts = make_corpus(tmp / "proj", args.docs, args.annotators, args.sentences)
-        made = time.perf_counter() - t0
         root = tmp / "proj"
+        t0 = time.perf_counter()
+        counts = make_corpus(root, args.docs, args.annotators, args.sentences, foreign=not args.own_writer)
         print(f"corpus: {args.docs} docs x {args.annotators} annotators x {args.sentences} sentences"
-              f" (+ gold on every 10th doc): {counts['files']} label files,"
-              f" {counts['bytes'] / 1e6:.1f} MB, written in {made:.1f} s")
-        print(f"caches present: {caches_present(root)} (.<annotator>.cache.json files)")
-        time_load(root)  # warm the page cache for both sides
-        loads, exports = interleaved(root, tmp / "out", args.repeat)
-        ratios = {}
-        for k, clock in ((0, "wall"), (1, "cpu")):
-            a = statistics.median(r[k] for r in loads)
-            b = statistics.median(r[k] for r in exports)
-            ratios[clock] = b / a
-            print(f"{clock} clock: a) load (yaml CSafeLoader) median {a:.2f} s [{_fmt(loads, k)}]"
-                  f"  b) export (jsonl) median {b:.2f} s [{_fmt(exports, k)}]  b/a = {b / a:.2f}x")
-        ratio = ratios["wall"]
+              f" (+ gold on every 10th doc): {counts['files']} label files, {counts['bytes'] / 1e6:.1f} MB,"
+              f" written by {'annotate' if args.own_writer else 'yaml.safe_dump'} in {time.perf_counter() - t0:.1f} s;"
+              f" caches present: {caches_present(root)}")
+        measure(load_cmd(root))  # warm the page cache for both sides
+        cmds = {"load": load_cmd(root), "export": export_cmd(root, tmp / "out")}
+        runs = interleaved(cmds, args.repeat)
+        ratio = report(runs)["export"]
         verdict = "ok" if ratio <= args.target else "FAIL"
-        print(f"b/a = {ratio:.2f}x wall clock, {ratios['cpu']:.2f}x cpu (target <= {args.target}x): {verdict}")
+        print(f"export/load = {ratio:.2f}x wall clock (target <= {args.target}x): {verdict}")
         rows = sum(1 for f in (tmp / "out").glob("*.jsonl") for _ in f.open(encoding="utf-8"))
         print(f"rows exported: {rows}")
         if args.with_caches:
             n = write_caches(root)
-            print(f"caches present: {caches_present(root)} ({n} written)")
-            loads, exports = interleaved(root, tmp / "out", args.repeat)
-            a = statistics.median(r[0] for r in loads)
-            b = statistics.median(r[0] for r in exports)
-            print(f"with caches: export median {b:.2f} s [{_fmt(exports, 0)}] = {b / a:.2f}x the YAML load"
-                  f" ({a:.2f} s) - the export reads the JSON caches, not the YAML")
+            print(f"with caches ({n} written): the export reads the JSON caches, not the YAML")
+            report(interleaved(cmds, args.repeat))
         if args.keep:
             print(f"kept: {tmp}")
         return 0 if ratio <= args.target else 1

@@ -549,3 +549,25 @@ def test_agreement_and_status_follow_an_edited_source(pair: Project, tagset: Tag
     assert rows["bob"]["labeled"] == sum(x is not None for x in BOB)
     plain = CliRunner().invoke(main, ["--root", str(pair.root), "status"])
     assert plain.exit_code == 0 and "source changed" in plain.stdout and f"{DOC}/bob" in plain.stdout
+
+
+def test_json_written_document_by_document_is_the_same_text(project: Project) -> None:
+    """``agreement --json`` writes per-document figures one at a time: the text equals json.dumps of the whole."""
+    import json as _json
+
+    from annotate.agreement import AgreementCounts, DocumentFigures, write_json
+
+    counts = AgreementCounts()
+    for doc, labels in [("a", {"x": "fact", "y": "fact"}), ("a", {"x": "quote", "y": "fact"}),
+                        ("b/c", {"x": "opinion", "y": None}), ("é", {"x": "fact", "y": "fact"})]:
+        counts.add(doc, labels)
+    lazy = counts.report(["fact", "quote"], [{"document": "a", "start": 0, "end": 1}], lazy_documents=True)
+    assert isinstance(lazy["per_document"], DocumentFigures)
+    pieces: list[str] = []
+    write_json(lazy, pieces.append)
+    whole = {**lazy, "per_document": dict(lazy["per_document"].items())}
+    assert "".join(pieces) == _json.dumps(whole, ensure_ascii=False, indent=1)
+    empty = AgreementCounts(["x", "y"]).report(lazy_documents=True)
+    pieces = []
+    write_json(empty, pieces.append)
+    assert "".join(pieces) == _json.dumps({**empty, "per_document": {}}, ensure_ascii=False, indent=1)

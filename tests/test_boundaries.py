@@ -257,3 +257,40 @@ def test_a_broken_change_file_is_one_line_with_file_and_line(project: Project) -
         "version: 1\ndocument: elsewhere\neditor: mallory\nchanges: []\n", encoding="utf-8")
     with pytest.raises(AnnotateError, match="document: 'elsewhere' but the file is under"):
         document_spans(project, project.document(SEED_ID))
+
+
+def test_export_agreement_and_cached_status_follow_a_merge(project: Project) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from annotate.cli import main
+
+    def cli(*args: str) -> str:
+        result = CliRunner().invoke(main, ["--root", str(project.root), *args])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    for name in ("alice", "bob"):
+        s = open_doc(project, name)
+        for i in range(len(s.sentences)):
+            s.change(i, label="fact")
+        s.close()
+    n = len(document_spans(project, project.document(SEED_ID)))
+    assert {r["total"] for r in json.loads(cli("status", "--json"))} == {n}  # fills the summaries cache
+    alice = open_doc(project, "alice")
+    try:
+        joined = (alice.sentences[7].start, alice.sentences[8].end)
+        alice.merge_with_next(7, "alice")
+    finally:
+        alice.close()
+    rows = {r["annotator"]: r for r in json.loads(cli("status", "--json"))}
+    assert rows["bob"]["total"] == n - 1 and rows["bob"]["stale"]  # bob's file, not reopened, follows
+    out = project.root / "out"
+    cli("export", "--out", str(out), "--split", "100")
+    exported = [json.loads(line) for line in (out / "train.jsonl").read_text().splitlines()]
+    assert len(exported) == n - 1
+    merged = next(r for r in exported if (r["start"], r["end"]) == joined)
+    assert merged["labels"] == {"alice": "fact", "bob": "fact"} and merged["label"] == "fact"
+    report = json.loads(cli("agreement", "--json"))
+    assert report["units"]["total"] == n - 1 and report["boundary_disagreements"] == []

@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 
 from annotate import export as ex
 from annotate.cli import main
+from annotate.errors import AnnotateError
+from annotate.export.card import _md
 from annotate.reading import load_current, read_label_data
 from annotate.store import SCHEMA_HEADER, Project
 from annotate.yamlio import dump_document, fast_load
@@ -177,9 +179,9 @@ def test_majority_labels_fields_and_counts(small: Project, tmp_path: Path) -> No
     assert (left["tie"], left["unlabeled"], left["unsure"], left["unsure_labels"]) == (1, 1, 0, 0)
 
 
-def test_unsure_labels_left_out_by_default(small: Project, tmp_path: Path) -> None:
+def test_unsure_weight_zero_leaves_unsure_labels_out(small: Project, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    ok(export(small, out, "--split", "100"))
+    ok(export(small, out, "--split", "100", "--unsure-weight", "0"))
     rows = by_id(read_rows(out))
     i1, i5 = ids(small, 1, 5)
     assert i5 not in rows
@@ -224,7 +226,7 @@ def test_annotator_mode(small: Project, tmp_path: Path) -> None:
 
 def test_all_mode_one_row_per_annotator(small: Project, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    ok(export(small, out, "--split", "100", "--labels", "all"))
+    ok(export(small, out, "--split", "100", "--labels", "all", "--unsure-weight", "0"))
     rows = read_rows(out)
     i1 = ids(small, 1)[0]
     assert [r["id"] for r in rows if r["id"].startswith(i1)] == [f"{i1}:alice", f"{i1}:bob"]  # carol unsure
@@ -375,7 +377,7 @@ def test_split_parsing() -> None:
     assert ex.parse_split("90/10") == (("train", 90), ("test", 10))
     assert ex.parse_split("80/10/10") == (("train", 80), ("dev", 10), ("test", 10))
     for bad in ("80/30", "50/50/0/0", "a/b", "80.5/19.5", ""):
-        with pytest.raises(ex.AnnotateError):
+        with pytest.raises(AnnotateError):
             ex.parse_split(bad)
 
 
@@ -474,7 +476,7 @@ def test_every_format_reads_back_row_by_row(small: Project, build: Builder, tmp_
     build.doc("news/b", ['He said: "yes, really",\tthen left.', "Ünïcödé — “curly”, comma, and\nnewline."])
     build.labels("news/b", "alice", ["quote", "opinion"], notes={0: 'a "note", with comma'})
     build.labels("news/b", "bob", ["quote", "opinion"])
-    formats = ["jsonl", "csv", "spacy"]
+    formats = ["jsonl", "csv", "prodigy"]
     try:
         import pyarrow.parquet as pq  # noqa: F401
         formats.append("parquet")
@@ -545,7 +547,7 @@ def test_card_matches_rows(project: Project, build: Builder, tmp_path: Path, mon
     assert s["agreement"]["exported"]["value"] is not None
     assert f"- command: `{ex.command_line(argv)}`" in card and "'" + str(out) + "'" in card
     for label in project.tagset().labels:  # the tagset with its definitions
-        assert f"| {ex._md(label.name)} | {ex._md(label.definition)} |" in card
+        assert f"| {_md(label.name)} | {_md(label.definition)} |" in card
     for reason in (*ex.LEFT_OUT_ROWS, *ex.LEFT_OUT_OTHER):
         assert f"| {reason} | {s['left_out'][reason]} |" in card
     assert "not a git repository" in card and "load_dataset(" in card and "read_ndjson" in card
@@ -659,3 +661,126 @@ def test_a_suggested_field_of_the_wrong_type_is_a_one_line_error(project: Projec
     out = tmp_path / "out"
     one_line_error(export(project, out, "--split", "100"), "suggested")
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------- unsure votes (issue 12, item 2)
+
+
+@pytest.fixture
+def unsure_case(project: Project, build: Builder) -> Project:
+    """The row that once came out as ``agreement: NaN``: gold quote, alice fact, bob fact but unsure."""
+    build.doc("d", ["Review decided this.", "Both said fact, bob unsure.", "Three votes here."])
+    build.labels("d", "alice", ["fact", "fact", "fact"])
+    build.labels("d", "bob", ["fact", "opinion", "opinion"], unsure=(0, 1, 2))
+    build.labels("d", "carol", [None, None, "opinion"], unsure=(2,))
+    build.labels("d", "gold", ["quote", None, None])
+    return project
+
+
+def test_unsure_weight_counts_in_majority_soft_label_and_agreement(unsure_case: Project, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    ok(export(unsure_case, out, "--split", "100"))  # default weight 0.5
+    rows = read_rows(out)
+    gold, second = rows
+    assert (gold["label"], gold["label_source"]) == ("quote", "gold")
+    assert gold["soft_label"] == {"fact": 1.0, "opinion": 0.0, "quote": 0.0, "speculation": 0.0}
+    assert gold["agreement"] == 0.0  # two annotators voted, neither chose the gold label
+    # alice fact (1) against bob's unsure opinion (0.5): fact wins, 2/3 of the weight
+    assert (second["label"], second["label_source"]) == ("fact", "majority")
+    assert second["soft_label"]["fact"] == 1 / 1.5 and second["agreement"] == 1 / 1.5
+    # alice fact (1) against bob and carol's unsure opinions (0.5 + 0.5): a tie, left out
+    assert stats(out)["left_out"]["tie"] == 1 and stats(out)["left_out"]["unsure_labels"] == 0
+    assert "an unsure vote counts 0.5 of a vote" in (out / "README.md").read_text()
+
+
+def test_unsure_weight_zero_and_one(unsure_case: Project, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    ok(export(unsure_case, out, "--split", "100", "--unsure-weight", "0"))
+    rows = by_id(read_rows(out))
+    gold = rows[next(i for i in rows if rows[i]["label_source"] == "gold")]
+    # bob's unsure vote is dropped: one vote left, so agreement is null (not NaN), and the card says how many
+    assert gold["soft_label"]["fact"] == 1.0 and gold["agreement"] is None
+    st = stats(out)
+    assert st["left_out"]["unsure_labels"] == 4 and st["rows_without_agreement"] == 3
+    card = (out / "README.md").read_text()
+    assert "null when fewer than 2 annotators have a counted vote: 3 of 3 rows" in card
+    ok(export(unsure_case, out, "--split", "100", "--unsure-weight", "1"))
+    # unsure votes count fully: gold against two facts, a tie (fact, opinion), opinion two to one
+    assert [(r["label"], r["agreement"]) for r in read_rows(out)] == [("quote", 0.0), ("opinion", 2 / 3)]
+    st = stats(out)
+    assert st["left_out"]["tie"] == 1 and st["left_out"]["unsure_labels"] == 0
+    assert st["options"]["unsure_weight"] == 1.0 and st["rows_without_agreement"] == 0
+
+
+def test_include_unsure_is_weight_one(unsure_case: Project, tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    ok(export(unsure_case, a, "--split", "100", "--include-unsure"))
+    ok(export(unsure_case, b, "--split", "100", "--unsure-weight", "1"))
+    assert (a / "train.jsonl").read_bytes() == (b / "train.jsonl").read_bytes()
+    one_line_error(export(unsure_case, a, "--include-unsure", "--unsure-weight", "0.5"), "give one of them")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-0.1", "1.5", "half", ""])
+def test_bad_unsure_weight_is_one_line(unsure_case: Project, tmp_path: Path, value: str) -> None:
+    one_line_error(export(unsure_case, tmp_path / "out", "--unsure-weight", value), "--unsure-weight")
+    assert not (tmp_path / "out").exists()
+
+
+def test_no_nan_or_infinity_anywhere(unsure_case: Project, build: Builder, tmp_path: Path) -> None:
+    path = build.labels("d", "alice", ["fact", "fact", "fact"], seconds={0: 2.0, 1: 3.0})
+    # another program wrote an infinite time: accepted by the model (>= 0), never written as Infinity
+    path.write_text(path.read_text().replace("seconds: 2.0", "seconds: .inf"))
+    out = tmp_path / "out"
+    for weight in ("0", "0.25", "1"):
+        ok(export(unsure_case, out, "--split", "100", "--unsure-weight", weight, "--format", "jsonl,csv,prodigy"))
+        for f in out.iterdir():
+            text = f.read_text("utf-8")
+            assert "NaN" not in text and "Infinity" not in text and "inf," not in text, f.name
+        json.loads((out / "stats.json").read_text(), parse_constant=lambda c: pytest.fail(f"{c} in stats.json"))
+    assert read_rows(out)[0]["seconds"]["alice"] is None
+
+
+def test_the_json_encoder_refuses_nan_and_infinity() -> None:
+    from annotate.export.writers import JSON, dumps
+
+    for bad in (float("nan"), float("inf"), -float("inf")):
+        for encode in (JSON.encode, dumps):
+            with pytest.raises(ValueError):
+                encode({"agreement": bad})
+    value = {"b": [1.5, None, 'x\u00e9"'], "a": {"z": 1, "y": True}}
+    assert dumps(value) == JSON.encode(value)
+
+
+def test_label_source_names_where_each_label_came_from(small: Project, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    for mode, expected in (("majority", {"gold", "majority"}), ("gold", {"gold"}),
+                           ("annotator:bob", {"bob"}), ("all", {"alice", "bob", "carol"})):
+        ok(export(small, out, "--split", "100", "--labels", mode))
+        rows = read_rows(out)
+        assert {r["label_source"] for r in rows} == expected, mode
+        for r in rows:
+            source = r["label_source"]
+            if source == "gold":
+                assert r["label"] == r["gold"]
+            elif source != "majority":
+                assert r["label"] == r["labels"][source] and r["id"].endswith(f":{source}") == (mode == "all")
+
+
+def test_spacy_is_a_deprecated_name_of_prodigy(small: Project, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = ok(export(small, out, "--split", "100", "--format", "spacy"))
+    assert "--format spacy is deprecated" in result.stderr and "--format prodigy" in result.stderr
+    assert (out / "train.prodigy.jsonl").exists()
+    assert stats(out)["options"]["formats"] == ["prodigy"]
+
+
+def test_a_failed_export_leaves_the_folder_as_it_was(small: Project, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    ok(export(small, out, "--split", "100"))
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    one_line_error(export(small, out, "--split", "100", "--labels", "annotator:bob", "--format", "csv",
+                          "--unsure-weight", "0", "--min-agreement", "0.5"), "apply to --labels majority only")
+    (small.labels / "news/a/alice.yaml").write_text("version: 1\nsentences: [\n")
+    result = export(small, out, "--split", "100", "--format", "jsonl,csv")
+    assert result.exit_code == 2 and "alice.yaml" in result.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,6 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from .. import __version__
+from ..collector import collector_paused
 from ..errors import AnnotateError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -64,26 +63,6 @@ def reader_gone() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
     sys.exit(EXIT_PIPE)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Keep the garbage collector off while a screen starts; the app switches it back on.
-
-    Start-up creates a few hundred thousand objects that live as long as the app
-    (modules, pydantic validators, Textual's styles). The collector runs over them
-    about ten times before the first key can be handled, frees nothing and costs
-    30-50 ms (a full collection alone ~25 ms). Once the first frame is shown the app
-    freezes them out of its reach (``gc.freeze``) and switches it on again; if the
-    screen never opens, it is switched on here.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 ROOT_KEY = "annotate.root"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from ..errors import AnnotateError
@@ -30,9 +28,15 @@ def agreement(ctx: click.Context, docs: tuple[str, ...], annotators: str | None,
         for n in names:
             if not is_valid_annotator(n):
                 raise AnnotateError(f"--annotators: {n!r} is not a valid annotator name")
-    result = agreement_report(project, documents, names)
+    from .progress import progress_bar
+
+    with progress_bar() as progress:
+        result = agreement_report(project, documents, names, progress, lazy_documents=True)
     if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        from ..agreement import write_json
+
+        write_json(result, lambda text: click.echo(text, nl=False))
+        click.echo()
         return
     from ..report import print_agreement
 

@@ -45,9 +45,11 @@ def segment(ctx: click.Context, doc: str, as_json: bool) -> None:
 def validate(ctx: click.Context, paths: tuple[Path, ...], fix: bool) -> None:
     """Check label files (default: all under labels/); exit 1 when any is invalid."""
     from ..validate import validate_files
+    from .progress import progress_bar
 
     project = project_of(ctx)
-    results = validate_files(project, list(paths), fix=fix)
+    with progress_bar() as progress:
+        results = validate_files(project, list(paths), fix=fix, progress=progress)
     bad = 0
     for r in results:
         if r.problem:
@@ -76,9 +78,11 @@ def status(ctx: click.Context, as_json: bool, by: str) -> None:
         print_annotator_status(ctx, as_json)
         return
     from ..validate import status_rows
+    from .progress import progress_bar
 
     project = project_of(ctx)
-    rows = status_rows(project)
+    with progress_bar() as progress:
+        rows = status_rows(project, progress)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return

@@ -16,51 +16,41 @@ from . import main, project_of, root_option, user_errors
               help="Folder to write the dataset into (created; never inside labels/).")
 @click.option("--labels", "labels_mode", default="majority", show_default=True,
               help="gold | majority | annotator:NAME | all (one row per sentence and annotator).")
-@click.option("--include-unsure", is_flag=True, help="Count labels flagged unsure (default: left out, counted).")
+@click.option("--unsure-weight", default=None,
+              help="How much a label flagged unsure counts, 0 to 1, in the majority, soft_label and agreement"
+                   " (0: not at all, left out and counted; 1: like any other).  [default: 0.5]")
+@click.option("--include-unsure", is_flag=True, help="Same as --unsure-weight 1.")
 @click.option("--min-annotators", default="1", show_default=True,
               help="majority: leave out sentences with fewer counted labels.")
 @click.option("--min-agreement", default="0", show_default=True,
-              help="majority: leave out sentences whose majority share is below this (0 to 1).")
+              help="majority: leave out sentences whose weighted majority share is below this (0 to 1).")
 @click.option("--split", "split", default="80/10/10", show_default=True,
               help="train/dev/test percentages (90/10: train/test; 100: train only).")
 @click.option("--seed", default="0", show_default=True, help="Seed of the split assignment.")
 @click.option("--dedupe", is_flag=True, help="Keep one copy of sentences whose normalised text repeats.")
 @click.option("--context", default="1", show_default=True, help="Neighbouring sentences to include each side.")
 @click.option("--format", "formats", multiple=True,
-              help="jsonl | csv | parquet | spacy; repeat or comma-separate (default: jsonl).")
+              help="jsonl | csv | parquet | prodigy; repeat or comma-separate (default: jsonl).")
 @root_option
 @click.pass_context
 @user_errors
-def export_cmd(ctx: click.Context, out: Path | None, labels_mode: str, include_unsure: bool, min_annotators: str,
-               min_agreement: str, split: str, seed: str, dedupe: bool, context: str,
-               formats: tuple[str, ...]) -> None:
+def export_cmd(ctx: click.Context, out: Path | None, labels_mode: str, unsure_weight: str | None,
+               include_unsure: bool, min_annotators: str, min_agreement: str, split: str, seed: str, dedupe: bool,
+               context: str, formats: tuple[str, ...]) -> None:
     """Export a dataset: leak-free splits, JSONL/CSV/Parquet/Prodigy files, README.md card and stats.json."""
-    import contextlib
-
     from ..export import command_line, parse_options, run_export
+    from .progress import progress_bar
 
     project = project_of(ctx)
     if out is None:
         raise AnnotateError("--out: required: the folder to write the dataset into (e.g. --out out/)")
-    options = parse_options(out, labels_mode, include_unsure, min_annotators, min_agreement, split, seed, dedupe,
-                            context, formats or ("jsonl",))
 
     def warn(message: str) -> None:
         click.echo(f"annotate: warning: {message}", err=True)
 
-    with contextlib.ExitStack() as stack:
-        progress = None
-        if sys.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import Progress
-
-            bar = stack.enter_context(Progress(console=Console(stderr=True), transient=True))
-            task = bar.add_task("reading label files", total=None)
-
-            def progress(done: int, total: int) -> None:
-                if total >= 50:
-                    bar.update(task, completed=done, total=total)
-
+    options = parse_options(out, labels_mode, include_unsure, min_annotators, min_agreement, split, seed, dedupe,
+                            context, formats or ("jsonl",), unsure_weight=unsure_weight, warn=warn)
+    with progress_bar() as progress:
         result = run_export(project, options, command_line(sys.argv), progress, warn)
     stats = result.stats
     for path in result.files:

@@ -82,6 +82,9 @@ _MONTH_MAY = re.compile(
 )
 
 
+_ANY_QUOTATION_MARK = re.compile("[" + re.escape(_STRAIGHT + _OPENERS + _CLOSERS) + "]")
+
+
 def quoted_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the text inside double quotation marks (straight, curly, „German“, «guillemets»).
 
@@ -91,7 +94,8 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     opened: str | None = None
     start = 0
-    for i, ch in enumerate(text):
+    for mark in _ANY_QUOTATION_MARK.finditer(text):  # the marks only: nothing else changes the state
+        i, ch = mark.start(), mark.group()
         if ch == _STRAIGHT:
             if opened is None:
                 opened, start = ch, i + 1
@@ -172,11 +176,17 @@ class _Rule:
     questions: bool
     priority: float
     order: int
+    first_words: tuple[str, ...] = ()
+    """Each cue's first word, lower case: a cue cannot occur in an ASCII sentence that lacks it."""
 
     def find(self, text: str) -> list[str]:
         """The cues found in ``text``, in the order they occur (each once)."""
+        # ASCII text: a case-insensitive match needs the lower-cased first word as a substring.
+        low = text.lower() if text.isascii() else None
         hits: list[tuple[int, str]] = []
-        for cue, pat in zip(self.cues, self.patterns, strict=True):
+        for cue, pat, first in zip(self.cues, self.patterns, self.first_words, strict=True):
+            if low is not None and first not in low:
+                continue
             for m in pat.finditer(text):
                 if cue.lower() == "may" and _is_month(text, m):
                     continue
@@ -252,7 +262,8 @@ class RulesSuggester:
                 continue
             priority = section.get("priority")
             rules.append(_Rule(lab.name, tuple(cues), tuple(_cue_pattern(c) for c in cues), needs_quotes,
-                               questions, math.inf if priority is None else float(priority), order))
+                               questions, math.inf if priority is None else float(priority), order,
+                               tuple(c.split()[0].lower() for c in cues)))
         if not rules and fallback is None:
             raise AnnotateError(
                 f"tagset {tagset.name} has no suggest: sections with cues; the rules suggester needs them"

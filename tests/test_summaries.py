@@ -1,0 +1,147 @@
+"""Per-file summaries behind ``annotate status``: the same figures as reading the files, cached by size and mtime."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from export_golden import PROJECT
+
+from annotate import summaries
+from annotate.cli import main
+from annotate.reading import document_labels, file_progress, journal_line, journal_path, progress_of
+from annotate.review import document_review_counts
+from annotate.store import Project
+from annotate.validate import status_rows
+
+
+@pytest.fixture
+def proj(tmp_path: Path) -> Project:
+    """The export fixture: stale, empty and broken-free files, gold, a label folder without a source."""
+    root = tmp_path / "project"
+    shutil.copytree(PROJECT, root)
+    return Project(root)
+
+
+def reference_rows(project: Project) -> list[dict[str, Any]]:
+    """Status rows computed the slow way: every file through the models (what status did before the cache)."""
+    rows = []
+    for doc in project.documents():
+        names = [p.stem for p in project.label_files(doc.id)]
+        if not names:
+            continue
+        dl = document_labels(project, doc, skip_broken=True)
+        review = document_review_counts(dl)
+        files = dl.every_file()
+        for name in names:
+            if name in dl.errors:
+                rows.append({"document": doc.id, "annotator": name, "labeled": 0, "total": 0, "unsure": 0,
+                             "orphans": 0, "error": dl.errors[name]})
+                continue
+            prog = progress_of(files[name], name in dl.stale)
+            rows.append({"document": doc.id, "annotator": name, "labeled": prog.labeled, "total": prog.total,
+                         "unsure": prog.unsure, "orphans": prog.orphans, "stale": prog.stale, **review})
+    return rows
+
+
+def test_status_figures_equal_reading_every_file(proj: Project) -> None:
+    expected = reference_rows(proj)
+    assert status_rows(proj) == expected  # cold: read and cached
+    assert summaries.cache_file(proj).is_file()
+    assert status_rows(proj) == expected  # warm: from the cache
+    assert any(r.get("stale") for r in expected) and any(r["labeled"] == 0 for r in expected)
+
+
+def test_a_warm_run_reads_no_label_file(proj: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    status_rows(proj)
+
+    def no(*_: Any, **__: Any) -> None:
+        raise AssertionError("a label file was read although nothing changed")
+
+    monkeypatch.setattr(summaries, "summarise", no)
+    assert status_rows(proj) == reference_rows(proj)
+
+
+def _label(project: Project, doc: str, name: str, index: int, label: str) -> None:
+    path = project.label_path(doc, name)
+    data = json.loads(json.dumps(__import__("yaml").safe_load(path.read_text())))
+    span = (data["sentences"][index]["start"], data["sentences"][index]["end"])
+    with journal_path(path).open("ab") as fh:
+        fh.write(journal_line(index, span, {"label": label, "unsure": True}))
+
+
+def test_what_changed_is_read_again(proj: Project) -> None:
+    status_rows(proj)
+    path = proj.label_path("doc-0001", "ann1")
+    path.write_text(path.read_text().replace("label: fact", "label: opinion", 1))
+    _label(proj, "doc-0003", "ann0", 0, "quote")  # a journal line: the file itself unchanged
+    os.utime(proj.seeds / "doc-0005.txt")  # a source touched: its document is read again, same figures
+    assert status_rows(proj) == reference_rows(proj)
+    assert status_rows(proj) == reference_rows(proj)
+
+
+@pytest.mark.parametrize("damage", [
+    lambda d: d["documents"]["doc-0001"]["files"]["ann0"].update(labeled="many"),
+    lambda d: d["documents"]["doc-0001"]["files"]["ann0"].update(labeled=-1),
+    lambda d: d["documents"]["doc-0001"]["files"]["ann0"].update(labeled=10 ** 6),
+    lambda d: d["documents"]["doc-0001"]["files"].pop("ann0"),
+    lambda d: d["documents"]["doc-0001"].update(agreed=None),
+    lambda d: d["documents"]["doc-0001"].update(key=[1, 2, []]),
+    lambda d: d["documents"].update({"doc-0001": "junk"}),
+    lambda d: d.update(version=99),
+    lambda d: d.update(documents=[]),
+])
+def test_a_malformed_cache_entry_is_recomputed(proj: Project, damage: Any) -> None:
+    expected = reference_rows(proj)
+    status_rows(proj)
+    cache = summaries.cache_file(proj)
+    data = json.loads(cache.read_text())
+    damage(data)
+    cache.write_text(json.dumps(data))
+    assert status_rows(proj) == expected
+
+
+@pytest.mark.parametrize("content", [b"", b"{", b"\xff\xfe", b"[1, 2]", b'{"version": 1, "documents": 3}'])
+def test_an_unreadable_cache_is_ignored(proj: Project, content: bytes) -> None:
+    cache = summaries.cache_file(proj)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(content)
+    assert status_rows(proj) == reference_rows(proj)
+    assert json.loads(cache.read_text())["version"] == summaries.CACHE_VERSION  # rewritten whole
+
+
+def test_a_broken_label_file_is_an_error_row_until_fixed(proj: Project) -> None:
+    path = proj.label_path("doc-0004", "ann2")
+    good = path.read_bytes()
+    path.write_text("version: 1\nsentences: [\n")
+    rows = {(r["document"], r["annotator"]): r for r in status_rows(proj)}
+    assert "doc-0004/ann2.yaml" in rows[("doc-0004", "ann2")]["error"]
+    path.write_bytes(good)
+    assert status_rows(proj) == reference_rows(proj)
+
+
+def test_annotator_progress_for_the_home_screen(proj: Project) -> None:
+    progress = summaries.annotator_progress(proj, "ann1")
+    for doc in proj.documents():
+        assert progress[doc.id] == file_progress(proj, doc, "ann1"), doc.id
+
+
+def test_status_command_warm_and_cold_print_the_same(proj: Project) -> None:
+    runner = CliRunner()
+    cold = runner.invoke(main, ["--root", str(proj.root), "status", "--json"])
+    warm = runner.invoke(main, ["--root", str(proj.root), "status", "--json"])
+    assert cold.exit_code == warm.exit_code == 0
+    assert cold.stdout == warm.stdout and json.loads(cold.stdout) == reference_rows(proj)
+
+
+def test_list_documents_is_project_documents(proj: Project) -> None:
+    (proj.seeds / "nested" / "deeper").mkdir(parents=True)
+    (proj.seeds / "nested" / "deeper" / "x.txt").write_text("A sentence.\n")
+    (proj.seeds / ".hidden.txt").write_text("Hidden.\n")
+    (proj.seeds / "notes.md").write_text("Not a source.\n")
+    assert summaries.list_documents(proj) == proj.documents()
