@@ -348,18 +348,21 @@ def read_label_file(path: Path, where: str | None = None) -> tuple[LabelFile, st
     return parse_label_file(raw, where), raw.decode("utf-8", "replace")
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
     """Write ``data`` to ``path`` durably: temp file beside it, flush, fsync, rename, fsync the folder.
 
+    ``mode``: the new file's permissions (default: the old file's, else the umask's); the temp
+    file is created 0600 and only then given them, so a private file is never readable by others.
     On any error the old file is untouched and the temp file removed; the OSError propagates.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        try:
-            mode = path.stat().st_mode & 0o777
-        except OSError:
-            mode = 0o666 & ~_UMASK
+        if mode is None:
+            try:
+                mode = path.stat().st_mode & 0o777
+            except OSError:
+                mode = 0o666 & ~_UMASK
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

@@ -127,13 +127,18 @@ root_option = click.option(
 @click.group(invoke_without_command=True)
 @root_option
 @click.option("--annotator", default=None, help="Your annotator name (default: $ANNOTATE_ANNOTATOR or login).")
+@click.option("--role", type=click.Choice(["annotator", "reviewer"]), default=None, hidden=True,
+              help="Set by annotate serve for a browser session (the one channel of the role).")
 @click.version_option(version=__version__, prog_name="annotate")
 @click.pass_context
 @user_errors
-def main(ctx: click.Context, annotator: str | None) -> None:
+def main(ctx: click.Context, annotator: str | None, role: str | None) -> None:
     """Label sentences of news articles as fact, speculation, quote or opinion.
 
     With no command, opens the home screen: every document with your progress.
+
+    ``--role`` (hidden) is how ``annotate serve`` tells a browser session's app what its
+    account may do: "annotator" (no review screen) or "reviewer"; absent for a local user.
     """
     if ctx.invoked_subcommand is None:
         with collector_paused():
@@ -147,4 +152,4 @@ def main(ctx: click.Context, annotator: str | None) -> None:
             run_app(project, annotator=name, documents=None, scheme=None, home=True)
 
 
-from . import agreement, documents, export, screens, suggest  # noqa: E402, F401  (they register their commands)
+from . import agreement, documents, export, screens, serve, suggest  # noqa: E402, F401  (they register their commands)
