@@ -118,9 +118,9 @@ class Throttle:
 
     def delay(self, count: int) -> float:
         """The wait after ``count`` failures in a row."""
-        if count < self.free:
+        if count <= self.free:
             return 0.0
-        return min(self.cap, self.base * 2.0 ** min(count - self.free, 32))
+        return min(self.cap, self.base * 2.0 ** min(count - self.free - 1, 32))
 
     def failed(self, key: str) -> None:
         """Count a failure of ``key``."""

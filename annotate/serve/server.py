@@ -163,7 +163,7 @@ class AnnotateServer(Server):
         """Every request: canonical host, asset allow-list, session check, security headers."""
         try:
             self._check_host(request)
-            if request.path.startswith("/static/") and request.path not in self.static_files:
+            if request.path.startswith("/static") and request.path not in self.static_files:
                 raise web.HTTPNotFound()
             request[SESSION_KEY] = found = self.session_of(request)
             if found is None and not PUBLIC_PATHS.match(request.path):

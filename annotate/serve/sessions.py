@@ -185,7 +185,7 @@ class SessionService(AppService):
             with contextlib.suppress(TimeoutError, OSError):
                 await asyncio.wait_for(process.stderr.read(), 1.0)
         if code != 0 and not self.stopping:
-            how = f"signal {-code}" if code < 0 else f"exit code {code}"
+            how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
             log.warning("session of %s (pid %s) ended by itself: %s", self.account, process.pid, how)
             if not self.websocket.closed:
                 await self.websocket.send_json(["annotate_error", {"message": self.last_error(), "how": how}])

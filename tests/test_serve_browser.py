@@ -1,0 +1,137 @@
+"""annotate serve in a real browser: Debian's Chromium, driven by Playwright, through login, labeling and a reload.
+
+Chromium is the system's (``apt-get install chromium``; ``.ci/run`` installs it); Playwright
+only drives it (``executable_path``), it never downloads a browser. On CI a missing Chromium
+fails the test; on a developer's machine it is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from conftest import REPO, SEED_ID, make_project
+
+from annotate.cli import main
+from annotate.reading import current_labels
+from annotate.store import Project
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from serve_client import ESCAPES, ServerProcess  # noqa: E402
+
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium() -> str:
+    """The system's Chromium; skipped when missing, except on CI where it must be there."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing on CI: .ci/run installs Debian's chromium package")
+        pytest.skip("needs Debian's chromium (apt-get install chromium); .ci/run installs it")
+    return found
+
+
+class Screen:
+    """What the app drew in the page, read from the websocket frames the browser received."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def frame(self, payload: str | bytes) -> None:
+        if isinstance(payload, bytes):
+            self.text += ESCAPES.sub(b"", payload).decode("utf-8", "replace")
+
+    def wait_for(self, page: object, needle: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while needle not in self.text:
+            assert time.monotonic() < deadline, f"{needle!r} not on screen; last: {self.text[-300:]!r}"
+            page.wait_for_timeout(50)  # type: ignore[attr-defined]  # lets Playwright deliver events
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[Project, ServerProcess]]:
+    project = make_project(tmp_path / "proj")
+    server = ServerProcess(project.root, tmp_path / "serve.log")
+    yield project, server
+    assert server.stop() == 0, (tmp_path / "serve.log").read_text()
+
+
+def test_login_label_three_sentences_reload_and_the_file_is_the_annotators(
+        served: tuple[Project, ServerProcess], tmp_path: Path) -> None:
+    executable = chromium()
+    from playwright.sync_api import sync_playwright
+
+    project, server = served
+    added = CliRunner().invoke(main, ["--root", str(project.root), "users", "add", "alice",
+                                      "--public-url", server.url])
+    assert added.exit_code == 0, added.output
+    link = added.stdout.strip()
+    screen = Screen()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(  # a fresh profile in tmp_path
+            tmp_path / "profile", executable_path=executable, headless=True, args=CHROMIUM_FLAGS,
+            viewport={"width": 1100, "height": 700})
+        try:
+            page = browser.new_page()
+            page.on("websocket", lambda ws: ws.on("framereceived", screen.frame))
+            outside: list[str] = []
+            page.on("request", lambda r: None if r.url.startswith(server.url) else outside.append(r.url))
+
+            page.goto(link)
+            page.fill("#password", "alice's password")
+            page.fill("#again", "alice's password")
+            page.click("button[type=submit]")
+            page.wait_for_url(server.url + "/")
+            assert "alice · annotator" in page.inner_text("header")
+            screen.wait_for(page, "sorted by name")
+
+            page.click("#terminal")
+            page.keyboard.press("Enter")
+            screen.wait_for(page, "Sentence 1 of")
+            for key, shown in (("f", "FACT 1"), ("s", "SPEC 1"), ("q", "QUOT 1")):
+                page.keyboard.press(key)
+                screen.wait_for(page, shown)
+            labels = current_labels(project, project.document(SEED_ID), "alice").labels
+            assert [s.label for s in labels.sentences[:4]] == ["fact", "speculation", "quote", None]
+
+            screen.text = ""
+            page.reload()
+            screen.wait_for(page, "3/25")  # the home screen of the new session shows the progress
+            page.click("#terminal")
+            page.keyboard.press("Enter")
+            screen.wait_for(page, "Sentence 4 of")  # resumes at the first unlabeled sentence
+            page.screenshot(path=str(tmp_path / "labeling.png"))
+            assert outside == []  # nothing fetched from anywhere else (fonts included)
+
+            deadline = time.monotonic() + 15
+            while len(server.children()) > 1 and time.monotonic() < deadline:
+                time.sleep(0.05)  # the reloaded page's first process is still folding its journal
+            (pid,) = server.children()  # the process dies: the page says so, the labels stay
+            os.kill(pid, signal.SIGKILL)
+            page.wait_for_selector(".ended", state="visible")
+            assert "stopped unexpectedly (killed by signal 9)" in page.inner_text("#ended-message")
+            screen.text = ""
+            page.click("#restart")
+            screen.wait_for(page, "3/25")
+            page.click("button:has-text('Log out')")
+            page.wait_for_url(server.url + "/login")
+        finally:
+            browser.close()
+
+    path = project.label_path(SEED_ID, "alice")
+    data = yaml.safe_load(path.read_text())  # the first session folded its journal when the page reloaded
+    assert data["annotator"] == "alice"
+    assert [s.get("label") for s in data["sentences"][:4]] == ["fact", "speculation", "quote", None]
+    others = [p.name for p in path.parent.iterdir() if not re.match(r"^\.?alice\.", p.name)]
+    assert others == []  # nobody else's file was written
