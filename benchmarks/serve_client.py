@@ -110,6 +110,8 @@ class Tab:
         self.text = ""
         self.strings: list[str] = []
         self.changed = asyncio.Event()
+        self.reading = True
+        """False: the screen is not decoded (a benchmark's client keeps its CPU for the clocks)."""
         self.reader = asyncio.create_task(self._read())
 
     @classmethod
@@ -122,7 +124,7 @@ class Tab:
 
     async def _read(self) -> None:
         async for message in self.ws:
-            if message.type == aiohttp.WSMsgType.BINARY:
+            if message.type == aiohttp.WSMsgType.BINARY and self.reading:
                 self.text = (self.text + ESCAPES.sub(b"", message.data).decode("utf-8", "replace"))[-200_000:]
             elif message.type == aiohttp.WSMsgType.TEXT:
                 self.strings.append(message.data)

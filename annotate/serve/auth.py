@@ -90,7 +90,7 @@ class Sessions:
 class Throttle:
     """Failed attempts per key (an account, a client address) and how long the next one must wait.
 
-    The first ``free`` failures cost nothing more; each one after doubles the wait, from
+    The first ``free`` attempts go unhindered; after that each failure doubles the wait, from
     ``base`` seconds up to ``cap``. A key with no failure for ``forget`` seconds starts over,
     and a success clears it. With a small ``cap`` for accounts, someone guessing alice's
     password slows alice down by at most ``cap`` seconds, never locks her out.
@@ -118,9 +118,9 @@ class Throttle:
 
     def delay(self, count: int) -> float:
         """The wait after ``count`` failures in a row."""
-        if count <= self.free:
+        if count < self.free:
             return 0.0
-        return min(self.cap, self.base * 2.0 ** min(count - self.free - 1, 32))
+        return min(self.cap, self.base * 2.0 ** min(count - self.free, 32))
 
     def failed(self, key: str) -> None:
         """Count a failure of ``key``."""
@@ -133,6 +133,14 @@ class Throttle:
     def succeeded(self, key: str) -> None:
         """A success: ``key`` starts over."""
         self.failures.pop(key, None)
+
+    def undo(self, key: str) -> None:
+        """Take back one failure of ``key`` (an attempt counted as failed in advance that succeeded)."""
+        count, last = self.failures.get(key, (0, 0.0))
+        if count <= 1:
+            self.failures.pop(key, None)
+        else:
+            self.failures[key] = (count - 1, last)
 
     def _forget_old(self) -> None:
         now = self.clock()

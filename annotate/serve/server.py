@@ -131,8 +131,8 @@ class AnnotateServer(Server):
         self.origin = options.url
         self.accounts = accounts or AccountStore(self.root)
         self.sessions = Sessions()
-        self.by_address = Throttle(free=5, cap=300.0)
-        self.by_account = Throttle(free=5, cap=30.0)
+        self.by_address = Throttle(free=10, cap=300.0)  # an office behind one address logs in at 9 o'clock
+        self.by_account = Throttle(free=5, cap=30.0)  # guessing alice's password delays alice by 30 s at most
         self.in_flight: set[str] = set()
         self.live: set[SessionService] = set()
         self.assets = Assets(ASSETS)
@@ -174,6 +174,9 @@ class AnnotateServer(Server):
         except web.HTTPException as exc:
             security_headers(exc, self.origin)
             raise
+        except AnnotateError as exc:  # the accounts file cannot be read: nobody gets in until it is fixed
+            log.error("annotate serve: %s", exc)
+            response = web.Response(status=503, text="The server cannot read its accounts: tell the project lead.\n")
         if not response.prepared:
             security_headers(response, self.origin)
         return response
@@ -238,18 +241,17 @@ class AnnotateServer(Server):
         name = str(form.get("name", "")).strip().lower()[: MAX_NAME + 1]
         password = str(form.get("password", ""))[: MAX_PASSWORD + 1]
         keys = (f"address:{client_address(request)}", f"account:{name}")
-        refused = self._refuse_attempt(request, keys, "login.html", name=name)
+        refused = self._begin_attempt(request, keys, "login.html", name=name)
         if refused is not None:
             return refused
-        self.in_flight.update(keys)
         try:
             account = await asyncio.to_thread(self.accounts.login, name, password)
             if account is None:
                 await self._failed(keys)
                 return self.page(request, "login.html", 401, name=name, error="Wrong name or password.")
         finally:
-            self.in_flight.difference_update(keys)
-        self.by_account.succeeded(keys[1])
+            self.in_flight.difference_update(keys[1:])
+        self._succeeded(keys)
         log.info("%s logged in from %s", account.name, keys[0].partition(":")[2])
         return self._logged_in(account)
 
@@ -257,13 +259,14 @@ class AnnotateServer(Server):
         """The page of a one-time login link: choose a password (the link is used up when it is saved)."""
         token = request.match_info["token"]
         keys = (f"address:{client_address(request)}",)
-        refused = self._refuse_attempt(request, keys, "link.html")
+        refused = self._begin_attempt(request, keys, "link.html")
         if refused is not None:
             return refused
         owner = await asyncio.to_thread(self.accounts.link_owner, token)
         if owner is None:
             await self._failed(keys)
             return self.page(request, "link.html", 401, invalid=True)
+        self._succeeded(keys)
         return self.page(request, "link.html", name=owner)
 
     async def use_link(self, request: web.Request) -> web.StreamResponse:
@@ -273,17 +276,19 @@ class AnnotateServer(Server):
         form = await request.post()
         password, again = (str(form.get(k, ""))[: MAX_PASSWORD + 1] for k in ("password", "again"))
         keys = (f"address:{client_address(request)}",)
-        refused = self._refuse_attempt(request, keys, "link.html")
+        refused = self._begin_attempt(request, keys, "link.html")
         if refused is not None:
             return refused
         owner = await asyncio.to_thread(self.accounts.link_owner, token)
         problem = check_password(password) or ("the two passwords differ" if password != again else None)
         if owner is not None and problem is not None:
+            self._succeeded(keys)  # the link is right; the password is not acceptable
             return self.page(request, "link.html", 400, name=owner, error=problem.capitalize() + ".")
         account = await asyncio.to_thread(self.accounts.use_link, token, password) if owner else None
         if account is None:
             await self._failed(keys)
             return self.page(request, "link.html", 401, invalid=True)
+        self._succeeded(keys)
         log.info("%s set a password with a login link", account.name)
         return self._logged_in(account)
 
@@ -307,19 +312,31 @@ class AnnotateServer(Server):
         if not self.same_origin(request):
             raise web.HTTPForbidden(text="this form must be sent from this server's own page\n")
 
-    def _refuse_attempt(self, request: web.Request, keys: tuple[str, ...], template: str,
-                        **context: Any) -> web.StreamResponse | None:
-        """A 429 page when one of ``keys`` must wait (or has an attempt running); None to go on."""
-        wait = max(self.by_address.wait(keys[0]), *(self.by_account.wait(k) for k in keys[1:]), 0.0)
-        if wait == 0.0 and not self.in_flight.intersection(keys):
-            return None
-        message = f"Too many failed attempts: try again in {int(wait) + 1} seconds."
-        return self.page(request, template, 429, error=message, wait=wait, **context)
+    def _begin_attempt(self, request: web.Request, keys: tuple[str, ...], template: str,
+                       **context: Any) -> web.StreamResponse | None:
+        """Start a login attempt of ``keys`` (the client address, then the account if any), or refuse it.
+
+        Refused (a 429 page) while a key must wait, or while another attempt on the same
+        account is running. Otherwise the attempt counts as failed until it succeeds, so
+        attempts sent in parallel cannot slip past the slow-down; returns None.
+        """
+        accounts = keys[1:]
+        wait = max(self.by_address.wait(keys[0]), *(self.by_account.wait(k) for k in accounts), 0.0)
+        if wait > 0.0 or self.in_flight.intersection(accounts):
+            message = f"Too many failed attempts: try again in {int(wait) + 1} seconds."
+            return self.page(request, template, 429, error=message, wait=wait, **context)
+        self.by_address.failed(keys[0])
+        for key in accounts:
+            self.by_account.failed(key)
+        self.in_flight.update(accounts)
+        return None
+
+    def _succeeded(self, keys: tuple[str, ...]) -> None:
+        self.by_address.undo(keys[0])
+        for key in keys[1:]:
+            self.by_account.succeeded(key)
 
     async def _failed(self, keys: tuple[str, ...]) -> None:
-        self.by_address.failed(keys[0])
-        for key in keys[1:]:
-            self.by_account.failed(key)
         log.info("failed login attempt (%s)", ", ".join(keys))
         await asyncio.sleep(FAILED_LOGIN_DELAY)
 
