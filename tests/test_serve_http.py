@@ -9,6 +9,7 @@ so the slow-down they cause does not reach the other tests.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -58,6 +59,17 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     assert server.stop() == 0, (base / "serve.log").read_text()
 
 
+@contextlib.contextmanager
+def broken(path: Path, content: str) -> Iterator[None]:
+    """``path`` holds ``content`` for the duration, then its own bytes again."""
+    good = path.read_bytes()
+    path.write_text(content)
+    try:
+        yield
+    finally:
+        path.write_bytes(good)
+
+
 def files_under(root: Path) -> dict[str, int]:
     """Every file under ``root`` with its size (what 'nothing written' compares)."""
     return {str(p.relative_to(root)): p.stat().st_size for p in root.rglob("*") if p.is_file()}
@@ -95,6 +107,15 @@ async def logged_in(served: Served, name: str = "alice") -> aiohttp.ClientSessio
     response = await login(http, served.url, name, PASSWORD)
     assert response.status == 303 and response.headers["Location"] == "/"
     return http
+
+
+async def label_first_sentence(tab: Tab, key: str, shown: str) -> None:
+    """From the home screen: open the document, label its first sentence, close the tab."""
+    await tab.press("\r")
+    await tab.wait_for("Sentence 1 of")
+    await tab.press(key)
+    await tab.wait_for(shown)
+    await tab.close()
 
 
 def cookie_of(http: aiohttp.ClientSession) -> str:
@@ -307,11 +328,7 @@ async def test_the_annotator_is_the_account_whatever_the_browser_sends(served: S
         argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         assert argv[argv.index(b"--annotator") + 1] == b"bob" and argv[argv.index(b"--role") + 1] == b"annotator"
         assert argv[argv.index(b"--root") + 1] == str(served.project.root).encode()
-        await tab.press("\r")
-        await tab.wait_for("Sentence 1 of")
-        await tab.press("o")
-        await tab.wait_for("OPIN 1")
-        await tab.close()
+        await label_first_sentence(tab, "o", "OPIN 1")
     assert labels_of(served.project, "bob")[0] == "opinion"
     assert not served.project.label_path(SEED_ID, "alice").exists()
 
@@ -321,6 +338,7 @@ async def test_malformed_messages_and_a_zero_resize_do_not_end_the_session(serve
     async with await logged_in(served, "alice") as http:
         tab = await Tab.open(http, served.url, width=0, height=0)
         await tab.wait_for("alice")
+        bad: object
         for bad in ("x", [], {}, None, ["stdin"], ["stdin", 5], ["stdin", ""], ["stdin", "a" * 100_000],
                     ["resize"], ["resize", {"width": "x"}], ["resize", {"width": 10**12, "height": -5}],
                     ["resize", {"width": 0, "height": 0}], ["ping", {"a": 1}], ["blur", 1, 2], ["quit"], [1, 2]):
@@ -334,11 +352,7 @@ async def test_malformed_messages_and_a_zero_resize_do_not_end_the_session(serve
         assert not tab.ws.closed and len(served.server.children()) == 1
         await tab.resize(100, 30)
         tab.mark()
-        await tab.press("\r")
-        await tab.wait_for("Sentence 1 of")
-        await tab.press("q")
-        await tab.wait_for("QUOT 1")
-        await tab.close()
+        await label_first_sentence(tab, "q", "QUOT 1")
     assert labels_of(served.project, "alice")[0] == "quote"
     assert (await raw_get(served.url, "/login"))[0] == 200
 
@@ -395,18 +409,13 @@ async def test_a_removed_account_is_signed_out_of_its_open_tab(served: Served) -
 
 @run_async
 async def test_a_session_that_cannot_start_tells_its_browser_why(served: Served) -> None:
-    tagset = served.project.root / "schemas" / "claim-types.yaml"
-    good = tagset.read_bytes()
-    tagset.write_text("name: claim-types\nlabels: [unclosed\n")
-    try:
+    with broken(served.project.root / "schemas" / "claim-types.yaml", "name: claim-types\nlabels: [unclosed\n"):
         async with await logged_in(served, "alice") as http:
             tab = await Tab.open(http, served.url)
             assert await tab.closed(30) == 4001
             (error,) = [json.loads(s)[1] for s in tab.strings if "annotate_error" in s]
             assert error["how"] == "exit code 2" and "claim-types.yaml" in error["message"]
             assert error["message"].startswith("annotate: ")
-    finally:
-        tagset.write_bytes(good)
     async with await logged_in(served, "bob") as http:  # the server goes on
         tab = await Tab.open(http, served.url)
         await tab.wait_for("sorted by")
@@ -415,18 +424,12 @@ async def test_a_session_that_cannot_start_tells_its_browser_why(served: Served)
 
 @run_async
 async def test_a_broken_accounts_file_lets_nobody_in_and_says_so(served: Served) -> None:
-    path = served.project.root / ".annotate" / "accounts.json"
-    good = path.read_bytes()
-    path.write_text("{broken")
-    try:
+    with broken(served.project.root / ".annotate" / "accounts.json", "{broken"):
         async with browser() as http:
             assert (await http.get(served.url + "/login")).status == 200
             response = await login(http, served.url, "alice", PASSWORD)
             assert response.status == 503 and "accounts" in await response.text()
             assert "Set-Cookie" not in response.headers
-    finally:
-        path.write_bytes(good)
-        os.chmod(path, 0o600)
     async with await logged_in(served, "alice"):
         pass
 
@@ -443,7 +446,8 @@ async def test_a_download_is_only_for_the_account_whose_session_made_it(tmp_path
 
     server = AnnotateServer(ServeOptions(tmp_path))
     bobs_tab = SimpleNamespace(account="bob", app_service_id="x")
-    await server.download_manager.create_download(app_service=bobs_tab, delivery_key="k1", file_name="shot.svg",
+    await server.download_manager.create_download(app_service=bobs_tab,  # type: ignore[arg-type]
+                                                  delivery_key="k1", file_name="shot.svg",
                                                   open_method="download", mime_type="image/svg+xml")
     request = make_mocked_request("GET", "/download/k1", match_info={"key": "k1"})
     request[SESSION_KEY] = (None, Account("alice", "annotator", True, "s"))
@@ -453,3 +457,13 @@ async def test_a_download_is_only_for_the_account_whose_session_made_it(tmp_path
     request[SESSION_KEY] = (None, Account("bob", "annotator", True, "s"))
     with pytest.raises(web.HTTPNotFound):
         await server.handle_download(request)
+
+
+@run_async
+async def test_quitting_the_app_ends_the_tab_normally(served: Served) -> None:
+    async with await logged_in(served, "rita") as http:
+        tab = await Tab.open(http, served.url)
+        await tab.wait_for("rita")
+        await tab.press("\x11")  # ctrl+q
+        assert await tab.closed(15) == 1000
+        assert not any("annotate_error" in s for s in tab.strings)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
@@ -11,6 +12,8 @@ from ..errors import AnnotateError
 from . import main, project_of, root_option, user_errors
 
 DEFAULT_URL = "http://127.0.0.1:8000"
+"""The address in a login link when --public-url is not given (annotate serve's default)."""
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _store(ctx: click.Context) -> Any:
@@ -63,15 +66,24 @@ def users() -> None:
     """Accounts of annotate serve: add one (prints a login link), list them, remove one."""
 
 
+def link_options(func: F) -> F:
+    """The options of a command that prints a login link: ``--public-url``, ``--hours``, ``--root``."""
+    for option in reversed((
+        click.option("--public-url", default=DEFAULT_URL, show_default=True, metavar="URL",
+                     help="The server's address, for the link (the --public-url of annotate serve)."),
+        click.option("--hours", default=72.0, show_default=True, type=click.FloatRange(0.1, 24 * 90),
+                     help="How long the link stays valid."),
+        root_option,
+    )):
+        func = option(func)
+    return func
+
+
 @users.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(["annotator", "reviewer"]), default="annotator", show_default=True,
               help="annotator: labels documents; reviewer: labels and also reviews (decides gold labels).")
-@click.option("--public-url", default=DEFAULT_URL, show_default=True, metavar="URL",
-              help="The server's address, for the link (the --public-url of annotate serve).")
-@click.option("--hours", default=72.0, show_default=True, type=click.FloatRange(0.1, 24 * 90),
-              help="How long the link stays valid.")
-@root_option
+@link_options
 @click.pass_context
 @user_errors
 def users_add(ctx: click.Context, name: str, role: str, public_url: str, hours: float) -> None:
@@ -82,11 +94,7 @@ def users_add(ctx: click.Context, name: str, role: str, public_url: str, hours: 
 
 @users.command("link")
 @click.argument("name")
-@click.option("--public-url", default=DEFAULT_URL, show_default=True, metavar="URL",
-              help="The server's address, for the link (the --public-url of annotate serve).")
-@click.option("--hours", default=72.0, show_default=True, type=click.FloatRange(0.1, 24 * 90),
-              help="How long the link stays valid.")
-@root_option
+@link_options
 @click.pass_context
 @user_errors
 def users_link(ctx: click.Context, name: str, public_url: str, hours: float) -> None:

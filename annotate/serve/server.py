@@ -37,7 +37,7 @@ FAILED_LOGIN_DELAY = 1.0
 """Seconds every failed login (or bad link) waits before its answer."""
 REFRESH_SECONDS = 2.0
 """How often the accounts file is checked, so a removed account's sessions end."""
-SESSION_KEY = "annotate.session"
+SESSION_KEY: web.RequestKey[Any] = web.RequestKey("annotate_session", object)
 """Where a request's (session, account) is kept for the handlers (None when not logged in)."""
 PUBLIC_PATHS = re.compile(r"^/(login(/[^/]*)?|assets/[^/]*|static/.*)$")
 """Paths answered without a session: the login pages and the page assets."""
@@ -342,7 +342,7 @@ class AnnotateServer(Server):
 
     # ----------------------------------------------------------------- the labeling sessions
 
-    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         """A tab's websocket: its own labeling process, as the session's account, until either side ends."""
         session, account = request[SESSION_KEY]
         if not self.same_origin(request):

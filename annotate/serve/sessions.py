@@ -142,7 +142,7 @@ class SessionService(AppService):
     def __init__(self, argv: list[str], cwd: Path, account: str, session_key: str,
                  websocket: web.WebSocketResponse, download_manager: DownloadManager, debug: bool = False) -> None:
         super().__init__(" ".join(argv), write_bytes=websocket.send_bytes, write_str=websocket.send_str,
-                         close=websocket.close, download_manager=download_manager, debug=debug)
+                         close=self._app_exited, download_manager=download_manager, debug=debug)
         self.argv = argv
         self.cwd = cwd
         self.account = account
@@ -213,6 +213,10 @@ class SessionService(AppService):
                 self._process.kill()
             except ProcessLookupError:
                 pass
+
+    async def _app_exited(self) -> None:
+        """The app says it is exiting (the annotator quit): the tab ends normally."""
+        await self.close(1000, "session ended")
 
     async def close(self, code: int, reason: str) -> None:
         """Close the browser's websocket with a code and a short reason (the page shows what it means)."""
