@@ -348,3 +348,30 @@ def test_link_expiry_is_stored_in_utc(project: Project) -> None:
     issued = AccountStore(project.root).add("alice", "annotator", hours=2)
     assert issued.expires.utcoffset() == timedelta(0)
     assert os.path.exists(project.root / acc.ACCOUNTS_FILE)
+
+
+def test_serve_without_the_serve_extra_says_how_to_get_it(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.delitem(sys.modules, "annotate.serve.server", raising=False)
+    monkeypatch.setitem(sys.modules, "textual_serve", None)  # as if not installed
+    monkeypatch.setitem(sys.modules, "textual_serve.server", None)
+    result = run(project, "serve")
+    assert result.exit_code == 2 and "pip install 'annotate[serve]'" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_serve_on_a_port_in_use_is_one_line(project: Project) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "annotate", "--root", str(project.root), "serve", "--port",
+                               str(port)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stderr.splitlines() == [
+        "annotate: no accounts yet: annotate users add NAME prints a login link",
+        f"annotate: cannot listen on 127.0.0.1:{port}: Address already in use"]

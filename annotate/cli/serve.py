@@ -59,6 +59,8 @@ def serve(ctx: click.Context, host: str, port: int, public_url: str | None, max_
         server.serve()
     except OSError as exc:
         raise AnnotateError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    except KeyboardInterrupt:  # Ctrl+C before the server took over the signal
+        pass
 
 
 @main.group()

@@ -7,6 +7,7 @@ import contextlib
 import ipaddress
 import logging
 import re
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -428,7 +429,10 @@ class AnnotateServer(Server):
         await asyncio.gather(*(s.close(1001, "server stopped") for s in list(self.live)), return_exceptions=True)
 
     def serve(self, debug: bool = False) -> None:
-        """Run until Ctrl+C or SIGTERM (textual-serve's loop)."""
+        """Run until Ctrl+C or SIGTERM (textual-serve's loop); an address in use is an OSError before anything."""
+        with socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((self.host, self.port))  # aiohttp would say so only after the start-up message
         super().serve(debug=debug)
 
 
