@@ -243,12 +243,33 @@ def document_units(project: Project, doc: Document, source: Source, progress: Sp
                    files: dict[str, LabelFile] | None = None) -> tuple[list[Span], str | None]:
     """The sentences of a document's current source, the same for every annotator and command, and their segmenter.
 
-    In order: the spans of a label file of the document made for this very source (the
-    units people already label; ``files`` when the caller has them, else read here, gold
-    first); the spans remembered for this source and segmenter; else the segmenter, and
-    remembered. ``progress(done_chars, total)`` is called while segmenting;
-    ``progress=False`` raises :class:`NeedsSegmentation` instead of segmenting a big source.
+    The base units, in order: the spans of a label file of the document made for this
+    very source (the units people already label; ``files`` when the caller has them, else
+    read here, gold first); the spans remembered for this source and segmenter; else the
+    segmenter, and remembered. Then every recorded boundary change (merges and splits,
+    :mod:`annotate.boundaries`) is applied. ``progress(done_chars, total)`` is called while
+    segmenting; ``progress=False`` raises :class:`NeedsSegmentation` instead of segmenting
+    a big source.
     """
+    spans, segmenter = _base_units(project, doc, source, progress, files)
+    changes = _boundary_changes(project, doc)
+    if changes:
+        from .boundaries import apply_changes
+
+        spans = apply_changes(spans, source.text, source.sha256, changes).spans
+    return spans, segmenter
+
+
+def _boundary_changes(project: Project, doc: Document) -> list[Any]:
+    from .boundaries import load_changes, units_files
+
+    if not units_files(project.labels / doc.id):
+        return []
+    return load_changes(project, doc.id)
+
+
+def _base_units(project: Project, doc: Document, source: Source, progress: SpanProgress | None | bool,
+                files: dict[str, LabelFile] | None) -> tuple[list[Span], str | None]:
     from .segment import segmenter_id
 
     for labels in (files or {}).values():
@@ -266,6 +287,24 @@ def document_units(project: Project, doc: Document, source: Source, progress: Sp
         spans = _segment(source.text, progress)
         remember_spans(project, source, spans, segmenter)
     return spans, segmenter
+
+
+def follow_units(project: Project, doc: Document, labels: LabelFile, source: Source,
+                 files: dict[str, LabelFile] | None = None) -> tuple[LabelFile, Any]:
+    """Labels of the current source carried over to the document's units after boundary changes (in memory).
+
+    Returns the labels unchanged and None when the document has no boundary changes or
+    the file already has its units; else the remapped labels and what moved
+    (:class:`annotate.boundaries.RemapReport`).
+    """
+    if not _boundary_changes(project, doc):
+        return labels, None
+    spans, _ = document_units(project, doc, source, files=files)
+    if [s.span for s in labels.sentences] == spans:
+        return labels, None
+    from .boundaries import remap
+
+    return remap(labels, source.text, spans)
 
 
 def document_spans(project: Project, doc: Document, source: Source | None = None,
@@ -294,6 +333,8 @@ class Current:
     labels: LabelFile
     report: AnchorReport | None = None
     """Set when the file was made for an earlier source and re-anchored in memory (the file is unchanged)."""
+    units: Any = None
+    """Set when the document's units changed (a merge or split) since the file was saved: remapped in memory."""
 
     @property
     def stale(self) -> bool:
@@ -318,8 +359,9 @@ def current_labels(project: Project, doc: Document, annotator: str, source: Sour
     report = None
     if labels.source_sha256 != source.sha256:
         labels, report = reanchored(project, doc, labels, source, progress, files)
+    labels, moved = follow_units(project, doc, labels, source, files)
     check_against(labels, where, tagset, source.text)
-    return Current(labels, report)
+    return Current(labels, report, moved)
 
 
 @dataclass
@@ -384,6 +426,9 @@ def document_labels(project: Project, doc: Document, annotators: list[str] | Non
         try:
             if labels.source_sha256 != source.sha256:
                 labels, _ = reanchored(project, doc, labels, source, files=current)
+                out.stale.append(name)
+            labels, moved = follow_units(project, doc, labels, source, files=current)
+            if moved is not None and name not in out.stale:
                 out.stale.append(name)
             check_against(labels, project.display(project.label_path(doc.id, name)), None, source.text)
         except AnnotateError as exc:

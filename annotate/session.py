@@ -32,6 +32,7 @@ from .reading import (
     apply_fields,
     check_identity,
     document_units,
+    follow_units,
     journal_line,
     journal_path,
     load_current,
@@ -66,6 +67,16 @@ class Change:
 
 
 @dataclass
+class BoundaryEdit:
+    """One merge or split made in this session: undo records the opposite change at the same place."""
+
+    kind: str
+    at: int
+    index: int
+    """The unit to show afterwards (the merged unit, or the first part of the split)."""
+
+
+@dataclass
 class SaveStatus:
     """The outcome of the last write: ``error`` is set while changes are only in memory."""
 
@@ -97,14 +108,16 @@ class LabelSession:
         self.report = report
         self.path = project.label_path(doc.id, annotator)
         self.where = project.display(self.path)
-        self.undo_stack: list[Change] = []
-        self.redo_stack: list[Change] = []
+        self.undo_stack: list[Change | BoundaryEdit] = []
+        self.redo_stack: list[Change | BoundaryEdit] = []
         self.status = SaveStatus()
         self._journal_fd: int | None = None
         self._journal_entries = 0
         self._disk_stamp: tuple[int, int, int] | None = None
         self._writing = False  # a fold is replacing the file: until its new stamp is recorded, a change is ours
         self._source_stamp: tuple[int, int, int] | None = None
+        self._units_stamp: tuple[tuple[str, tuple[int, int, int] | None], ...] = ()
+        self._last_editor: str | None = None  # who made this session's boundary changes (undo records as them)
         self._closing = threading.Event()  # close() was called: a follow_source() in a worker gives up
         self._lock = threading.RLock()  # change() on the UI thread vs fold() in a worker thread
         self._fold_lock = threading.RLock()  # one fold at a time, written in the order of their snapshots
@@ -133,6 +146,9 @@ class LabelSession:
         path = project.label_path(doc.id, annotator)
         where = project.display(path)
         source_stamp = _file_stamp(doc.path)  # before reading: an edit after this is seen by source_changed()
+        from .boundaries import units_files
+
+        units_stamp = tuple((p.name, _file_stamp(p)) for p in units_files(path.parent))
         source = project.read_source(doc)
         owns_lock = lock is None
         if lock is None:
@@ -153,6 +169,7 @@ class LabelSession:
                     replayed = replay(labels, journal_path(path).read_bytes())
             session = cls(project, doc, annotator, tagset, labels, source, lock, report)
             session._source_stamp = source_stamp
+            session._units_stamp = units_stamp
             session._disk_stamp = session._stamp()  # None: no file yet, until the first change
             if replayed or (session.exists and (report is not None or journal_path(path).exists())):
                 session.fold()
@@ -208,11 +225,13 @@ class LabelSession:
             self.redo_stack.clear()
         return change
 
-    def undo(self) -> Change | None:
+    def undo(self) -> Change | BoundaryEdit | None:
         """Undo the last change of this session; returns it (its index is where to move)."""
         if not self.undo_stack:
             return None
         change = self.undo_stack.pop()
+        if isinstance(change, BoundaryEdit):
+            return self._redo_boundary(change, undo=True)
         if change.orphan is not None:  # the orphan is saved back before its label leaves the sentence
             k, orphan = change.orphan
             with self._lock:
@@ -228,11 +247,13 @@ class LabelSession:
         self.redo_stack.append(change)
         return change
 
-    def redo(self) -> Change | None:
+    def redo(self) -> Change | BoundaryEdit | None:
         """Redo the last undone change; returns it."""
         if not self.redo_stack:
             return None
         change = self.redo_stack.pop()
+        if isinstance(change, BoundaryEdit):
+            return self._redo_boundary(change, undo=False)
         with self._lock:
             apply_fields(self.labels, change.index, change.after)
             self._journal(change.index, change.after)
@@ -243,6 +264,57 @@ class LabelSession:
             self.fold()
         self.undo_stack.append(change)
         return change
+
+    # units ------------------------------------------------------------------------
+
+    def merge_with_next(self, index: int, editor: str) -> BoundaryEdit:
+        """Join unit ``index`` with the next one, for everyone (recorded in ``_units-<editor>.yaml``); undoable.
+
+        Labels follow (see :func:`annotate.boundaries.remap`). Raises AnnotateError saying
+        why when the units cannot be joined (the last unit, a paragraph break between).
+        """
+        if index + 1 >= len(self.labels.sentences):
+            raise AnnotateError("the last unit has no next unit to merge with")
+        return self._boundary("merge", self.labels.sentences[index + 1].start, index, editor)
+
+    def split(self, index: int, at: int, editor: str) -> BoundaryEdit:
+        """Cut unit ``index`` in two at source offset ``at``, for everyone; undoable. AnnotateError says why not."""
+        return self._boundary("split", at, index, editor)
+
+    def _boundary(self, kind: str, at: int, index: int, editor: str, undoable: bool = True) -> BoundaryEdit:
+        from .boundaries import make_change, merge_at, record_change, split_at, trim, units_path
+
+        text = self.source.text
+        spans = [s.span for s in self.labels.sentences]
+        _new, why = (merge_at if kind == "merge" else split_at)(spans, text, at)
+        if why is not None:
+            raise AnnotateError(f"cannot {kind} here: {why}")
+        if kind == "split":
+            at = trim(text, at, len(text))[0]  # type: ignore[index]  # the new unit's first character
+        if self.dirty and not self.fold():
+            raise AnnotateError(self.status.error or f"{self.where}: cannot save")
+        record_change(units_path(self.path.parent, editor), self.doc.id, editor, make_change(kind, at, text,
+                                                                                           self.source.sha256))
+        self._last_editor = editor
+        edit = BoundaryEdit(kind, at, index)
+        self.follow_source()
+        if undoable:
+            self.undo_stack.append(edit)
+            self.redo_stack.clear()
+        return edit
+
+    def _redo_boundary(self, edit: BoundaryEdit, undo: bool) -> BoundaryEdit | None:
+        """Undo (the opposite change at the same place) or redo a merge or split; None when it cannot be."""
+        kind = {"merge": "split", "split": "merge"}[edit.kind] if undo else edit.kind
+        editor = self._last_editor or self.annotator
+        try:
+            self._boundary(kind, edit.at, edit.index, editor, undoable=False)
+        except AnnotateError as exc:
+            self.status.error = str(exc)
+            (self.undo_stack if undo else self.redo_stack).append(edit)
+            return None
+        (self.redo_stack if undo else self.undo_stack).append(edit)
+        return edit
 
     def add_seconds(self, index: int, seconds: float) -> None:
         """Add time spent on a sentence (not undoable: time is not a decision)."""
@@ -370,11 +442,20 @@ class LabelSession:
         self.fold()
         return change
 
-    def source_changed(self) -> bool:
-        """True when the source on disk is no longer the text the sentences are anchored to.
+    def _units_stamps(self) -> tuple[tuple[str, tuple[int, int, int] | None], ...]:
+        """The boundary change files of the document and their stamps (one listing)."""
+        from .boundaries import units_files
 
-        One ``stat`` when nothing happened; a file touched but not changed is hashed once.
+        return tuple((p.name, _file_stamp(p)) for p in units_files(self.path.parent))
+
+    def source_changed(self) -> bool:
+        """True when the source on disk is no longer the text the sentences are anchored to, or units changed.
+
+        One ``stat`` (and a listing of the document's boundary change files) when nothing
+        happened; a file touched but not changed is hashed once.
         """
+        if self._units_stamps() != self._units_stamp:
+            return True  # someone merged or split units of this document
         stamp = _file_stamp(self.doc.path)
         if stamp == self._source_stamp:
             return False
@@ -407,8 +488,9 @@ class LabelSession:
 
         with self._fold_lock:
             stamp = _file_stamp(self.doc.path)
+            units_stamp = self._units_stamps()
             source = self.project.read_source(self.doc)
-            if source.sha256 == self.source.sha256:
+            if source.sha256 == self.source.sha256 and units_stamp == self._units_stamp:
                 self._source_stamp = stamp
                 return None
             if self.dirty and not self.fold() and (self.status.pending or not self.changed_on_disk()):
@@ -419,7 +501,7 @@ class LabelSession:
                     self.labels = new_label_file(self.doc, source, self.annotator, self.tagset.name, spans,
                                                  self.project, segmenter=segmenter)
                     self.source, self.report = source, AnchorReport()
-                self._source_stamp = stamp
+                self._source_stamp, self._units_stamp = stamp, units_stamp
                 return self.report
             labels, report = _load_anchored(self.project, self.doc, self.annotator, self.tagset, self.path,
                                             self.where, source, checked)
@@ -431,8 +513,8 @@ class LabelSession:
                 with self._lock:
                     self.labels, self.source, self.report, self._disk_stamp = old
                 raise AnnotateError(self.status.error or f"{self.where}: cannot save")
-            self._source_stamp = stamp
-            self.undo_stack.clear()
+            self._source_stamp, self._units_stamp = stamp, units_stamp
+            self.undo_stack = [c for c in self.undo_stack if isinstance(c, BoundaryEdit)]
             self.redo_stack.clear()
             return report
 
@@ -508,9 +590,11 @@ def _load_anchored(project: Project, doc: Document, annotator: str, tagset: Tags
             f" (pass --scheme {labels.scheme})",
             where,
         )
-    report = None
+    report: Any = None
     if labels.source_sha256 != source.sha256:
         labels, report = reanchored(project, doc, labels, source, progress)
+    labels, moved = follow_units(project, doc, labels, source)
+    report = report or moved
     check_against(labels, where, tagset, source.text)
     return labels, report
 

@@ -25,7 +25,6 @@ from .models import (
     ANNOTATOR_PATTERN,
     FORMAT_VERSION,
     GOLD,
-    SUGGESTIONS,
     LabelFile,
     Sentence,
     Tagset,
@@ -129,13 +128,17 @@ class Project:
         return self.labels / doc_id / f"{annotator}.yaml"
 
     def label_files(self, doc_id: str | None = None) -> list[Path]:
-        """Every label file (of one document, or all), sorted; suggestions files excluded."""
+        """Every label file (of one document, or all), sorted; the tool's own files (``_*``, ``.*``) excluded.
+
+        Annotator names start with a letter or digit, so ``_suggestions.yaml`` and the boundary
+        change files ``_units-<name>.yaml`` are never mistaken for an annotator's labels.
+        """
         base = self.labels / doc_id if doc_id else self.labels
         if not base.is_dir():
             return []
         pattern = "*.yaml" if doc_id else "**/*.yaml"
         return sorted(
-            p for p in base.glob(pattern) if p.is_file() and p.stem != SUGGESTIONS and not p.name.startswith(".")
+            p for p in base.glob(pattern) if p.is_file() and not p.name.startswith((".", "_"))
         )
 
     def annotators(self, doc_id: str) -> list[str]:
@@ -511,6 +514,6 @@ def iter_label_files(project: Project, paths: list[Path] | None = None) -> Itera
         return
     for p in paths:
         if p.is_dir():
-            yield from sorted(q for q in p.rglob("*.yaml") if q.stem != SUGGESTIONS and not q.name.startswith("."))
+            yield from sorted(q for q in p.rglob("*.yaml") if not q.name.startswith((".", "_")))
         else:
             yield p

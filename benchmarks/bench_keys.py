@@ -59,7 +59,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import make_big_doc  # noqa: E402
-from term import TOKEN, apply_csi, spawn_on_pty  # noqa: E402
+from term import TOKEN, Terminal, spawn_on_pty  # noqa: E402
 
 SAMPLE_DOC = "kim-visits-beijing"
 now = time.perf_counter
@@ -111,73 +111,11 @@ def log(msg: str) -> None:
 # --------------------------------------------------------------------------- screen
 
 
-_TOKEN = TOKEN
 
-
-class Screen:
-    """A tiny terminal emulator, good enough to show what an app had on screen."""
-
-    def __init__(self, cols: int, rows: int) -> None:
-        self.cols, self.rows = cols, rows
-        self.main = self._blank()
-        self.alt = self._blank()
-        self.grid = self.main
-        self.x = self.y = 0
-
-    def _blank(self) -> list[list[str]]:
-        return [[" "] * self.cols for _ in range(self.rows)]
-
-    def _newline(self) -> None:
-        self.y += 1
-        if self.y >= self.rows:
-            self.grid.pop(0)
-            self.grid.append([" "] * self.cols)
-            self.y = self.rows - 1
-
-    def feed(self, data: bytes) -> None:
-        for i, tok in enumerate(_TOKEN.split(data.decode("utf-8", "replace"))):
-            if not tok:
-                continue
-            if i % 2 == 0:
-                for ch in tok:
-                    if self.x >= self.cols:
-                        self.x = 0
-                        self._newline()
-                    self.grid[self.y][self.x] = ch
-                    self.x += 1
-            else:
-                self._control(tok)
-
-    def _control(self, tok: str) -> None:
-        if tok == "\r":
-            self.x = 0
-        elif tok == "\n":
-            self._newline()
-        elif tok == "\b":
-            self.x = max(0, self.x - 1)
-        elif tok == "\t":
-            self.x = min(self.cols - 1, (self.x // 8 + 1) * 8)
-        elif tok.startswith("\x1b[") and len(tok) > 2:
-            body, final = tok[2:-1], tok[-1]
-            if body.startswith("?"):
-                if final in "hl" and any(p in ("1049", "1047", "47") for p in body[1:].split(";")):
-                    if final == "h":
-                        self.alt = self._blank()
-                        self.grid = self.alt
-                    else:
-                        self.grid = self.main
-                return
-            apply_csi(self, body, final)
-
-    def text(self, grid: list[list[str]] | None = None) -> str:
-        lines = ["".join(r).rstrip() for r in (grid or self.grid)]
-        while lines and not lines[-1]:
-            lines.pop()
-        return "\n".join(lines)
 
 
 def strip_escapes(data: bytes) -> str:
-    text = _TOKEN.sub(lambda m: "\n" if m.group(0) in ("\n", "\r") else "", data.decode("utf-8", "replace"))
+    text = TOKEN.sub(lambda m: "\n" if m.group(0) in ("\n", "\r") else "", data.decode("utf-8", "replace"))
     return re.sub(r"\n\s*\n+", "\n", text).strip()
 
 
@@ -254,7 +192,7 @@ class Session:
             raise AppFailed(f"{self.name} exited with code {self.proc.returncode} while {doing}", self)
 
     def screen(self) -> str:
-        scr = Screen(self.cols, self.rows)
+        scr = Terminal(self.cols, self.rows)
         scr.feed(bytes(self.buf))
         return scr.text()
 

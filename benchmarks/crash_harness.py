@@ -74,7 +74,6 @@ import sys
 import tempfile
 import threading
 import time
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,7 +87,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import make_big_doc  # noqa: E402
-from term import TOKEN, apply_csi, spawn_on_pty  # noqa: E402
+from term import Terminal, spawn_on_pty  # noqa: E402
 
 from annotate.errors import AnnotateError  # noqa: E402
 from annotate.models import GOLD, LabelFile, Tagset  # noqa: E402
@@ -477,65 +476,6 @@ def run_model(base: list[Cell], names: list[str], steps: list[Step], rows: list[
 
 # ---------------------------------------------------------------------------------------- screen
 
-_TOKEN = TOKEN
-
-
-class VT:
-    """A small terminal emulator: enough of xterm for Textual's output (no autowrap, CUP, EL, ED)."""
-
-    def __init__(self, cols: int = COLS, rows: int = ROWS) -> None:
-        self.cols, self.rows = cols, rows
-        self.grid = self._blank()
-        self.x = self.y = 0
-
-    def _blank(self) -> list[list[str]]:
-        return [[" "] * self.cols for _ in range(self.rows)]
-
-    def feed(self, text: str) -> None:
-        for i, tok in enumerate(_TOKEN.split(text)):
-            if not tok:
-                continue
-            if i % 2 == 0:
-                self._text(tok)
-            else:
-                self._control(tok)
-
-    def _text(self, tok: str) -> None:
-        row = self.grid[self.y]
-        for ch in tok:
-            if unicodedata.combining(ch):
-                continue
-            w = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-            if self.x + w > self.cols:  # autowrap is off (Textual sends ESC [?7l): overwrite the last cell
-                self.x = self.cols - w
-            row[self.x] = ch
-            if w == 2:
-                row[self.x + 1] = ""
-            self.x += w
-
-    def _control(self, tok: str) -> None:
-        if tok == "\r":
-            self.x = 0
-        elif tok == "\n":
-            self.y += 1
-            if self.y >= self.rows:
-                self.grid.pop(0)
-                self.grid.append([" "] * self.cols)
-                self.y = self.rows - 1
-        elif tok == "\b":
-            self.x = max(0, self.x - 1)
-        elif tok.startswith("\x1b[") and len(tok) > 2:
-            body, final = tok[2:-1], tok[-1]
-            if body.startswith("?"):
-                if final in "hl" and any(p in ("1049", "1047", "47") for p in body[1:].split(";")):
-                    self.grid = self._blank()
-                return
-            apply_csi(self, body, final)
-
-    def lines(self) -> list[str]:
-        return ["".join(r) for r in self.grid]
-
-
 _AREA = re.compile("▊([^▊▎]*)▎")
 """A line of the note dialog's text area (between its side borders)."""
 
@@ -624,7 +564,7 @@ class App:
     def __init__(self, args: list[str], cwd: Path, reader: ScreenReader, prefixes: Prefixes) -> None:
         self.reader = reader
         self.prefixes = prefixes
-        self.vt = VT()
+        self.vt = Terminal(COLS, ROWS)
         self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self.cond = threading.Condition()
         self.sent = 0

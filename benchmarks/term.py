@@ -1,6 +1,5 @@
-"""What the benchmarks' small terminal emulators share: starting a child on its own
-pseudo-terminal, splitting pty output into text and control sequences, and the cursor
-and erase sequences (CSI) Textual sends."""
+"""The benchmarks' terminal: start a child on its own pseudo-terminal, and a small emulator
+(:class:`Terminal`) that turns what the child wrote into the characters on screen."""
 
 from __future__ import annotations
 
@@ -10,8 +9,8 @@ import re
 import struct
 import subprocess
 import termios
+import unicodedata
 from collections.abc import Sequence
-from typing import Protocol
 
 
 def _set_ctty() -> None:  # in the child, after setsid() and the dup2()s: the pty becomes its terminal
@@ -44,21 +43,10 @@ TOKEN = re.compile(
 """``TOKEN.split(text)``: text at even indexes, one control sequence at each odd index."""
 
 
-class Grid(Protocol):
-    cols: int
-    rows: int
-    x: int
-    y: int
-    grid: list[list[str]]
-
-    def _blank(self) -> list[list[str]]: ...
-
-
-def apply_csi(term: Grid, body: str, final: str) -> None:
+def apply_csi(term: Terminal, body: str, final: str) -> None:
     """Cursor moves (CUP, CUU/CUD/CUF/CUB, CHA, VPA) and erases (ED, EL, ECH) of ``ESC [ body final``.
 
-    Private modes (``body`` starting with ``?``) are the caller's: emulators differ on the
-    alternate screen.
+    Private modes (``body`` starting with ``?``) are :meth:`Terminal._mode`'s.
     """
     nums = [int(p) if p.isdigit() else 0 for p in re.split(r"[;:]", body)] if body else []
     a = nums[0] if nums else 0
@@ -96,3 +84,93 @@ def apply_csi(term: Grid, body: str, final: str) -> None:
     elif final == "X":
         n = max(1, a)
         term.grid[term.y][term.x: term.x + n] = [" "] * min(n, term.cols - term.x)
+
+
+_ALT_SCREEN = {"1049", "1047", "47"}
+
+
+class Terminal:
+    """A small terminal emulator: enough of xterm for Textual's output.
+
+    Text, CR/LF/BS/TAB, cursor moves and erases (:func:`apply_csi`), autowrap on and off
+    (``ESC [?7h/l``: Textual turns it off, so a character at the last column overwrites
+    it), the alternate screen (``ESC [?1049h/l``), wide (East Asian) characters taking
+    two cells and combining marks taking none.
+    """
+
+    def __init__(self, cols: int, rows: int) -> None:
+        self.cols, self.rows = cols, rows
+        self.main = self._blank()
+        self.grid = self.main
+        self.x = self.y = 0
+        self.autowrap = True
+
+    def _blank(self) -> list[list[str]]:
+        return [[" "] * self.cols for _ in range(self.rows)]
+
+    def feed(self, data: bytes | str) -> None:
+        """Take what the child wrote (bytes are decoded as UTF-8)."""
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+        for i, tok in enumerate(TOKEN.split(text)):
+            if tok:
+                self._control(tok) if i % 2 else self._text(tok)
+
+    def _newline(self) -> None:
+        self.y += 1
+        if self.y >= self.rows:
+            self.grid.pop(0)
+            self.grid.append([" "] * self.cols)
+            self.y = self.rows - 1
+
+    def _text(self, tok: str) -> None:
+        for ch in tok:
+            if unicodedata.combining(ch):
+                continue
+            w = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+            if self.x + w > self.cols:
+                if self.autowrap:
+                    self.x = 0
+                    self._newline()
+                else:  # the last cell is overwritten
+                    self.x = self.cols - w
+            row = self.grid[self.y]
+            row[self.x] = ch
+            if w == 2:
+                row[self.x + 1] = ""
+            self.x += w
+
+    def _control(self, tok: str) -> None:
+        if tok == "\r":
+            self.x = 0
+        elif tok == "\n":
+            self._newline()
+        elif tok == "\b":
+            self.x = max(0, self.x - 1)
+        elif tok == "\t":
+            self.x = min(self.cols - 1, (self.x // 8 + 1) * 8)
+        elif tok.startswith("\x1b[") and len(tok) > 2:
+            body, final = tok[2:-1], tok[-1]
+            if body.startswith("?"):
+                self._mode(body[1:].split(";"), final)
+            else:
+                apply_csi(self, body, final)
+
+    def _mode(self, params: list[str], final: str) -> None:
+        if final not in "hl":
+            return
+        on = final == "h"
+        if "7" in params:
+            self.autowrap = on
+        if _ALT_SCREEN & set(params):
+            self.grid = self._blank() if on else self.main
+
+    def lines(self) -> list[str]:
+        """Every row as it is on screen (wide characters' second cells empty)."""
+        return ["".join(r) for r in self.grid]
+
+    def text(self) -> str:
+        """The screen as text: rows without trailing blanks, empty rows at the bottom dropped."""
+        lines = [line.rstrip() for line in self.lines()]
+        while lines and not lines[-1]:
+            lines.pop()
+        return "\n".join(lines)

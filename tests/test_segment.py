@@ -25,7 +25,7 @@ HEADLINE = "North Korea's Kim Visits Beijing Amid US-China Trade Talks"
 HUAWEI = "Huawei employees demoted after the company tweeted from an iPhone"
 
 # A line break: \r\n, \r, \n, U+2028 LINE SEPARATOR or U+2029 PARAGRAPH SEPARATOR.
-_LB = r"(?:\r\n|\r|\n|\u2028|\u2029)"
+_LB = r"(?>\r\n|\r|\n|\u2028|\u2029)"  # atomic: a CRLF is one line break, not a blank line
 # A blank line: two line breaks with only other whitespace between, or a paragraph separator.
 BLANK_LINE = re.compile(_LB + r"[^\S\r\n\u2028\u2029]*" + _LB + r"|\u2029")
 
