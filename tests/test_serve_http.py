@@ -109,12 +109,20 @@ async def logged_in(served: Served, name: str = "alice") -> aiohttp.ClientSessio
     return http
 
 
-async def label_first_sentence(tab: Tab, key: str, shown: str) -> None:
-    """From the home screen: open the document, label its first sentence, close the tab."""
+async def labeled(project: Project, annotator: str, index: int, label: str, timeout: float = 15.0) -> None:
+    """Wait until the sentence ``index`` of the seed document carries ``label`` on disk for ``annotator``."""
+    deadline = time.monotonic() + timeout
+    while (labels_of(project, annotator) + [None] * (index + 1))[index] != label:
+        assert time.monotonic() < deadline, f"{annotator}'s sentence {index + 1} is not {label} on disk"
+        await asyncio.sleep(0.05)
+
+
+async def label_first_sentence(tab: Tab, served: Served, annotator: str, key: str, label: str) -> None:
+    """From the home screen: open the document, label its first sentence (on disk), close the tab."""
     await tab.press("\r")
-    await tab.wait_for("Sentence 1 of")
-    await tab.press(key)
-    await tab.wait_for(shown)
+    await tab.wait_for("Sentence ")
+    await tab.press("\x1b[H" + key)  # Home: the first sentence
+    await labeled(served.project, annotator, 0, label)
     await tab.close()
 
 
@@ -328,7 +336,7 @@ async def test_the_annotator_is_the_account_whatever_the_browser_sends(served: S
         argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         assert argv[argv.index(b"--annotator") + 1] == b"bob" and argv[argv.index(b"--role") + 1] == b"annotator"
         assert argv[argv.index(b"--root") + 1] == str(served.project.root).encode()
-        await label_first_sentence(tab, "o", "OPIN 1")
+        await label_first_sentence(tab, served, "bob", "o", "opinion")
     assert labels_of(served.project, "bob")[0] == "opinion"
     assert not served.project.label_path(SEED_ID, "alice").exists()
 
@@ -352,7 +360,7 @@ async def test_malformed_messages_and_a_zero_resize_do_not_end_the_session(serve
         assert not tab.ws.closed and len(served.server.children()) == 1
         await tab.resize(100, 30)
         tab.mark()
-        await label_first_sentence(tab, "q", "QUOT 1")
+        await label_first_sentence(tab, served, "alice", "q", "quote")
     assert labels_of(served.project, "alice")[0] == "quote"
     assert (await raw_get(served.url, "/login"))[0] == 200
 
@@ -368,9 +376,8 @@ async def test_a_killed_session_loses_nothing_is_reported_and_the_others_go_on(s
             await tab.wait_for("Sentence ")
         await alice.press("\x1b[H" + "jjj")  # home, then down to the fourth sentence
         await alice.wait_for("Sentence 4 of")
-        specs = labels_of(served.project, "alice").count("speculation")
         await alice.press("s")
-        await alice.wait_for(f"SPEC {specs + 1}")  # on screen, so on disk
+        await labeled(served.project, "alice", 3, "speculation")
         (pid,) = [p for p in served.server.children()
                   if b"\0alice\0" in Path(f"/proc/{p}/cmdline").read_bytes()]
         os.kill(pid, signal.SIGKILL)
@@ -380,9 +387,8 @@ async def test_a_killed_session_loses_nothing_is_reported_and_the_others_go_on(s
         bob.mark()
         await bob.press("\x1b[H" + "jjj")
         await bob.wait_for("Sentence 4 of")
-        facts = labels_of(served.project, "bob").count("fact")
         await bob.press("f")
-        await bob.wait_for(f"FACT {facts + 1}")
+        await labeled(served.project, "bob", 3, "fact")
         await bob.close()
     assert labels_of(served.project, "bob")[3] == "fact"
     async with await logged_in(served, "alice") as http:  # alice starts again and finds her label
