@@ -103,19 +103,22 @@ def units_path(labels_dir: Path, editor: str) -> Path:
     return labels_dir / f"{UNITS_PREFIX}{editor}.yaml"
 
 
-def units_files(labels_dir: Path) -> list[Path]:
-    """Every boundary change file of a document, by editor name."""
-    if not labels_dir.is_dir():
+def units_files(root: Path, labels_dir: Path) -> list[Path]:
+    """Every boundary change file of a document, by editor name (never one that leads outside ``root``)."""
+    from .store import outside_reason
+
+    if not labels_dir.is_dir() or outside_reason(root, labels_dir):
         return []
-    return sorted(p for p in labels_dir.glob(f"{UNITS_PREFIX}*.yaml") if p.is_file())
+    return sorted(p for p in labels_dir.glob(f"{UNITS_PREFIX}*.yaml")
+                  if p.is_file() and not (p.is_symlink() and outside_reason(root, p)))
 
 
-def read_units_file(path: Path, doc_id: str, where: str) -> UnitsFile:
-    """Parse one change file; its document and editor must be those of its place."""
+def read_units_file(root: Path, path: Path, doc_id: str, where: str) -> UnitsFile:
+    """Parse one change file (inside ``root``); its document and editor must be those of its place."""
     from .store import read_file
     from .yamlio import decode, format_loc, line_of, load_yaml
 
-    raw = read_file(path, "boundary changes", where)
+    raw = read_file(path, "boundary changes", where, root=root)
     text = decode(raw, Path(where))
     data = load_yaml(text, Path(where))
     if not isinstance(data, dict):
@@ -138,16 +141,17 @@ def read_units_file(path: Path, doc_id: str, where: str) -> UnitsFile:
     return units
 
 
-def record_change(path: Path, doc_id: str, editor: str, change: BoundaryChange) -> None:
-    """Append one change to ``editor``'s file durably (the whole small file is rewritten atomically)."""
+def record_change(root: Path, path: Path, doc_id: str, editor: str, change: BoundaryChange) -> None:
+    """Append one change to ``editor``'s file durably (the small file is rewritten atomically, inside ``root``)."""
     from .store import LabelLock, atomic_write
     from .yamlio import dump_document
 
-    with LabelLock(path, f"annotate boundaries ({editor})"):
-        current = read_units_file(path, doc_id, str(path)) if path.exists() else UnitsFile(
+    with LabelLock(path, f"annotate boundaries ({editor})", root=root):
+        current = read_units_file(root, path, doc_id, str(path)) if path.exists() else UnitsFile(
             version=UNITS_VERSION, document=doc_id, editor=editor)
         current.changes.append(change)
-        atomic_write(path, dump_document(current.model_dump(mode="json"), header=UNITS_HEADER).encode("utf-8"))
+        atomic_write(path, dump_document(current.model_dump(mode="json"), header=UNITS_HEADER).encode("utf-8"),
+                     root=root)
 
 
 def now_utc() -> str:
@@ -229,8 +233,8 @@ def apply_changes(spans: list[Span], text: str, sha256: str, changes: list[tuple
 def load_changes(project: Any, doc_id: str) -> list[tuple[str, BoundaryChange]]:
     """Every recorded change of a document as ``(editor, change)``; a broken file is an AnnotateError."""
     changes: list[tuple[str, BoundaryChange]] = []
-    for path in units_files(project.labels / doc_id):
-        units = read_units_file(path, doc_id, project.display(path))
+    for path in units_files(project.root, project.labels / doc_id):
+        units = read_units_file(project.root, path, doc_id, project.display(path))
         changes.extend((units.editor, c) for c in units.changes)
     return changes
 

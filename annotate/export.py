@@ -92,7 +92,7 @@ from typing import Any
 from .agreement import krippendorff_alpha
 from .errors import AnnotateError
 from .models import ANNOTATOR_PATTERN, GOLD, LabelFile, Tagset, is_valid_annotator
-from .reading import read_label_data, reanchored
+from .reading import check_identity, read_label_data, reanchored
 from .store import Project, check_against
 
 FORMATS = ("jsonl", "csv", "parquet", "spacy")
@@ -384,7 +384,8 @@ def load_corpus(project: Project, progress: Progress | None = None, warn: Warn |
         for path in files:
             where = path.relative_to(project.root).as_posix()
             name = path.stem
-            data = read_label_data(path, where)
+            data = read_label_data(path, where, project.root)
+            check_identity(data, doc, name, where, project)
             scheme = data["scheme"]
             if scheme not in tagsets:
                 if tagsets:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 FORMAT_VERSION = 1
 """The label file format version this tool reads and writes."""
@@ -229,6 +229,60 @@ def is_plain_label_data(data: Any) -> bool:
     return all(_sentence_ok(o, False, 0) >= 0 for o in orphans)
 
 
+class SuggestRules(BaseModel):
+    """A label's ``suggest:`` section in a tagset: when the rules suggester (``annotate suggest``) proposes it.
+
+    Unset keys (null) take the tagset's defaults: for ``claim-types`` the decision order
+    quote, opinion, speculation, fact and the rhetorical-question rule of opinion; for
+    other tagsets false and "after the labels that need quotation marks, in tagset order".
+    """
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    cues: list[str] = Field(
+        default_factory=list,
+        description="Words or phrases that fire the label (case-insensitive, whole words, any whitespace"
+        " between the words of a phrase). A label whose list is empty (and that needs no quotation marks"
+        " and fires on no question) is the fallback, suggested when nothing else fires.",
+    )
+    needs_quotation_marks: bool | None = Field(
+        default=None,
+        description="The label fires only when double quotation marks surround a substantial part of the"
+        " sentence and a cue occurs outside them (in the sentence or a neighbour); with no cues, the marks"
+        " alone are enough.",
+    )
+    questions: bool | None = Field(
+        default=None, description="A sentence ending with '?' outside quotation marks fires the label."
+    )
+    priority: float | None = Field(
+        default=None, description="Labels are tried lowest first; the first that fires wins."
+    )
+
+    @field_validator("cues")
+    @classmethod
+    def _real_words(cls, v: list[str]) -> list[str]:
+        for i, cue in enumerate(v):
+            if not cue.strip():
+                raise ValueError(f"cue {i + 1} is empty: a cue is a word or phrase")
+        return v
+
+    @field_validator("needs_quotation_marks", "questions", mode="before")
+    @classmethod
+    def _true_or_false(cls, v: Any) -> Any:
+        if v is not None and not isinstance(v, bool):
+            raise ValueError(f"must be true or false, not {v!r}")
+        return v
+
+    @field_validator("priority", mode="before")
+    @classmethod
+    def _a_number(cls, v: Any) -> Any:
+        if v is None:
+            return v
+        if isinstance(v, bool) or not isinstance(v, int | float) or v != v or v in (float("inf"), float("-inf")):
+            raise ValueError(f"must be a number (lower is tried first), not {v!r}")
+        return v
+
+
 class TagLabel(BaseModel):
     """One label of a tagset: its name, key, colour and guidelines."""
 
@@ -242,7 +296,9 @@ class TagLabel(BaseModel):
     definition: str = Field(min_length=1, description="What the label means, in one or two sentences.")
     rules: list[str] = Field(default_factory=list, description="Decision rules for the hard cases.")
     examples: list[str] = Field(default_factory=list, description="Short example sentences.")
-    suggest: dict[str, Any] | None = Field(default=None, description="Cue lists for the rules suggester.")
+    suggest: SuggestRules | None = Field(
+        default=None, description="When the rules suggester proposes this label; without it, never."
+    )
 
     @field_validator("key")
     @classmethod
@@ -300,7 +356,7 @@ class Tagset(BaseModel):
     def from_trusted(cls, data: dict[str, Any]) -> Tagset:
         """Build from ``model_dump(mode="json")`` of a tagset this tool validated (the tagset cache)."""
         fields = dict(data)
-        fields["labels"] = [TagLabel.model_construct(**lab) for lab in data["labels"]]
+        fields["labels"] = [_trusted_label(lab) for lab in data["labels"]]
         return cls.model_construct(**fields)
 
     @property
@@ -326,12 +382,109 @@ class Tagset(BaseModel):
         return keys
 
 
+def _trusted_label(data: dict[str, Any]) -> TagLabel:
+    suggest = data.get("suggest")
+    return TagLabel.model_construct(**{**data, "suggest": None if suggest is None
+                                       else SuggestRules.model_construct(**suggest)})
+
+
+PROJECT_FORMAT_VERSION = 1
+"""The project file format version this tool reads."""
+
+AnnotatorName = Annotated[str, Field(pattern=ANNOTATOR_PATTERN, description="An annotator name.")]
+
+
+class TeamMember(BaseModel):
+    """An annotator of the team with a share of the documents."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    name: AnnotatorName
+    share: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(
+        default=1,
+        description="Relative weight in the assignment draw (default 1; 2 draws about twice as often;"
+        " 0 takes no new documents, while work already done still counts).",
+    )
+
+
+class DocumentSelection(BaseModel):
+    """Which documents the team divides: shell-style patterns on document ids."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    include: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="Patterns of document ids to assign (fnmatch: * matches any characters, / included).",
+    )
+    exclude: list[str] = Field(default_factory=list, description="Patterns of document ids left out.")
+
+
+def _entry_kind(value: Any) -> str:
+    return "name" if isinstance(value, str) else "member"
+
+
+TeamEntry = Annotated[
+    Annotated[AnnotatorName, Tag("name")] | Annotated[TeamMember, Tag("member")], Discriminator(_entry_kind)
+]
+"""An annotator of the project file: a bare name, or a mapping with name and share."""
+
+
+class ProjectFile(BaseModel):
+    """The team of a project: ``annotate.yaml`` at the project root."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    version: int = Field(default=PROJECT_FORMAT_VERSION, description="Project file format version (1).")
+    seed: str | int = Field(
+        default=0, description="Seed of the assignment draw; change it to draw a different plan."
+    )
+    annotators_per_document: Annotated[int, Field(ge=1)] = Field(
+        default=1, description="How many annotators label each document (2 or more measures agreement)."
+    )
+    annotators: list[TeamEntry] = Field(
+        min_length=1, description="The annotators: names, or {name, share} mappings."
+    )
+    reviewers: list[AnnotatorName] = Field(
+        default_factory=list, description="Who adjudicates (may also be annotators)."
+    )
+    documents: DocumentSelection = Field(
+        default_factory=DocumentSelection, description="Which documents are assigned (default: all)."
+    )
+
+    @field_validator("version")
+    @classmethod
+    def _known_version(cls, v: int) -> int:
+        if not 1 <= v <= PROJECT_FORMAT_VERSION:
+            raise ValueError(f"project file version {v} is not one this tool reads ({PROJECT_FORMAT_VERSION})")
+        return v
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> ProjectFile:
+        for key, names in (("annotators", [m.name for m in self.members]), ("reviewers", self.reviewers)):
+            seen: set[str] = set()
+            for i, name in enumerate(names):
+                if name == GOLD:
+                    raise ValueError(f"{key}[{i}]: {GOLD} is reserved for the adjudicated labels")
+                if name in seen:
+                    raise ValueError(f"{key}[{i}]: {name} is listed twice")
+                seen.add(name)
+        return self
+
+    @property
+    def members(self) -> list[TeamMember]:
+        """The annotators as members (a bare name has share 1)."""
+        return [TeamMember(name=m) if isinstance(m, str) else m for m in self.annotators]
+
+
 def json_schemas() -> dict[str, dict[str, Any]]:
-    """The JSON Schemas of the label file and the tagset, by file name under ``schemas/``."""
+    """The JSON Schemas of the label file, the tagset and the project file, by file name under ``schemas/``."""
     labels = LabelFile.model_json_schema()
     labels["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     labels["title"] = "annotate label file (format version 1)"
     tagset = Tagset.model_json_schema()
     tagset["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     tagset["title"] = "annotate tagset"
-    return {"labels.schema.json": labels, "tagset.schema.json": tagset}
+    project = ProjectFile.model_json_schema()
+    project["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    project["title"] = "annotate project file (annotate.yaml)"
+    return {"labels.schema.json": labels, "tagset.schema.json": tagset, "project.schema.json": project}

@@ -33,8 +33,20 @@ from typing import Any
 from .anchor import AnchorReport, reanchor
 from .errors import AnnotateError
 from .models import GOLD, LabelFile, Sentence, Tagset, is_plain_label_data
-from .store import CACHE_DIR, Document, Project, Source, atomic_write, check_against, parse_label_file, read_file
-from .yamlio import fast_load
+from .store import (
+    CACHE_DIR,
+    Document,
+    Project,
+    Source,
+    check_against,
+    is_path_ref,
+    parse_label_file,
+    read_cache,
+    read_file,
+    read_if_there,
+    write_cache,
+)
+from .yamlio import fast_load, line_of
 
 Span = tuple[int, int]
 Fields = dict[str, Any]
@@ -124,50 +136,59 @@ def replay(labels: LabelFile, journal: bytes) -> int:
 # --------------------------------------------------------------------------- one file as it stands
 
 
-def _read_yaml_cached(path: Path, where: str) -> LabelFile:
-    raw = read_file(path, "label file", where)
+def _read_yaml_cached(path: Path, where: str, root: Path | None) -> LabelFile:
+    raw = read_file(path, "label file", where, root=root)
     digest = hashlib.sha256(raw).hexdigest()
-    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
-        cached = json.loads(cache_path(path).read_bytes())
+    with contextlib.suppress(ValueError, TypeError, KeyError):
+        cached = json.loads(read_cache(cache_path(path), root) or b"null")
         if cached["sha256"] == digest:
             return LabelFile.from_trusted(cached["data"])
     return parse_label_file(raw, where)
 
 
-def load_current(path: Path, where: str | None = None) -> LabelFile:
-    """A label file as it stands now: the YAML plus any journal not yet folded in."""
-    labels = _read_yaml_cached(path, where or str(path))
-    with contextlib.suppress(FileNotFoundError):
-        replay(labels, journal_path(path).read_bytes())
+def read_journal(path: Path, root: Path | None = None) -> bytes:
+    """The journal beside a label file (empty when there is none); with ``root`` never one outside the project."""
+    return read_if_there(journal_path(path), root) or b""
+
+
+def load_current(path: Path, where: str | None = None, root: Path | None = None) -> LabelFile:
+    """A label file as it stands now: the YAML plus any journal not yet folded in.
+
+    ``root``: the project root; the file, its journal and its cache are then read only
+    inside the project (a link out is refused with :class:`~annotate.store.RefusedPath`).
+    """
+    labels = _read_yaml_cached(path, where or str(path), root)
+    replay(labels, read_journal(path, root))
     return labels
 
 
-def write_parse_cache(path: Path, yaml_bytes: bytes, data: dict[str, Any]) -> None:
+def write_parse_cache(path: Path, yaml_bytes: bytes, data: dict[str, Any], root: Path | None = None) -> None:
     """Remember the validated content of the YAML just written (best effort: a failure costs a parse later)."""
-    with contextlib.suppress(OSError, ValueError):
+    with contextlib.suppress(ValueError):
         cache = {"sha256": hashlib.sha256(yaml_bytes).hexdigest(), "data": data}
-        atomic_write(cache_path(path), json.dumps(cache, ensure_ascii=False).encode())
+        write_cache(cache_path(path), json.dumps(cache, ensure_ascii=False).encode(), root)
 
 
-def read_label_data(path: Path, where: str) -> dict[str, Any]:
+def read_label_data(path: Path, where: str, root: Path | None = None) -> dict[str, Any]:
     """One label file as it stands now (journal included) as plain data, with :func:`load_current`'s errors.
 
     The result has the LabelFile's shape: top-level keys, ``sentences`` and ``orphans``
     as lists of mappings. Files with a journal go through :func:`load_current`; the
     parse cache is used when its sha256 matches; otherwise libyaml parses the file once
     and the model is consulted only when the data does not have the plain shape.
+    ``root`` as for :func:`load_current`.
     """
-    if journal_path(path).exists():
-        return load_current(path, where).to_data()
-    raw = read_file(path, "label file", where)
+    if journal_path(path).exists() or journal_path(path).is_symlink():
+        return load_current(path, where, root).to_data()
+    raw = read_file(path, "label file", where, root=root)
     data: Any = None
-    cpath = cache_path(path)
-    if cpath.exists():
+    cached_raw = read_cache(cache_path(path), root)
+    if cached_raw is not None:
         try:
-            cached = json.loads(cpath.read_bytes())
+            cached = json.loads(cached_raw)
             if cached["sha256"] == hashlib.sha256(raw).hexdigest():
                 data = cached["data"]
-        except (OSError, ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError):
             data = None
     if data is None:
         data = fast_load(raw)
@@ -182,17 +203,42 @@ def check_identity(labels: LabelFile | dict[str, Any], doc: Document, annotator:
 
     ``labels/<doc>/<annotator>.yaml`` belongs to ``seeds/<doc>.txt``: those come from the
     file's place, never from its content, so a file naming another source is an error and
-    that source is never opened.
+    that source is never opened. ``scheme`` must be a tagset name (of ``schemas/``), never
+    a path. The error names the file and the line of the key.
     """
     data = labels if isinstance(labels, dict) else {"document": labels.document, "annotator": labels.annotator,
-                                                    "source": labels.source}
+                                                    "source": labels.source, "scheme": labels.scheme}
+    problem = identity_problem(data, doc, annotator, project)
+    if problem is not None:
+        key, message = problem
+        raise AnnotateError(message, where, _line_of_key(project, project.label_path(doc.id, annotator), key))
+
+
+def identity_problem(data: dict[str, Any], doc: Document, annotator: str, project: Project
+                     ) -> tuple[str, str] | None:
+    """``(key, message)`` when a label file's identity keys disagree with where it lives, else None."""
     if data["document"] != doc.id:
-        raise AnnotateError(f"document: {data['document']!r} but the file is under labels/{doc.id}/", where)
+        return "document", f"document: {data['document']!r} but the file is under labels/{doc.id}/"
     if data["annotator"] != annotator:
-        raise AnnotateError(f"annotator: {data['annotator']!r} but the file is named {annotator}.yaml", where)
+        return "annotator", f"annotator: {data['annotator']!r} but the file is named {annotator}.yaml"
     expected = project.display(doc.path)
     if posixpath.normpath(str(data["source"]).replace("\\", "/")) != expected:
-        raise AnnotateError(f"source: {data['source']!r} but the document's source is {expected}", where)
+        return "source", (f"source: {data['source']!r} but the document's source is {expected}"
+                          " (it comes from where the file lives; the file named is never opened)")
+    scheme = data.get("scheme")
+    if isinstance(scheme, str) and is_path_ref(scheme):
+        return "scheme", (f"scheme: {scheme!r} is not a tagset name: a label file names a tagset of schemas/,"
+                          " never a file")
+    return None
+
+
+def _line_of_key(project: Project, path: Path, key: str) -> int | None:
+    """The line of a top-level key in a label file (for an error message; None when it cannot be read)."""
+    try:
+        raw = read_file(path, "label file", str(path), root=project.root)
+    except AnnotateError:
+        return None
+    return line_of(raw.decode("utf-8", "replace"), (key,))
 
 
 # --------------------------------------------------------------------------- a document's sentences
@@ -206,7 +252,7 @@ def _cached_spans(project: Project, source: Source, segmenter: str) -> list[Span
     from .segment import _plausible
 
     try:
-        entry = json.loads(_spans_cache_path(project, source.sha256).read_bytes())
+        entry = json.loads(read_cache(_spans_cache_path(project, source.sha256), project.root) or b"null")
         if entry["segmenter"] != segmenter:
             return None
         flat = entry["spans"]
@@ -222,8 +268,7 @@ def remember_spans(project: Project, source: Source, spans: list[Span], segmente
     """Keep a document's spans for every later reader (``.annotate/cache/spans/<sha256>.json``; best effort)."""
     flat = array("q", (x for span in spans for x in span)).tolist()
     entry = {"segmenter": segmenter, "spans": flat}
-    with contextlib.suppress(OSError, ValueError):
-        atomic_write(_spans_cache_path(project, source.sha256), json.dumps(entry).encode())
+    write_cache(_spans_cache_path(project, source.sha256), json.dumps(entry).encode(), project.root)
 
 
 def _segment(text: str, progress: SpanProgress | None | bool) -> list[Span]:
@@ -263,7 +308,7 @@ def document_units(project: Project, doc: Document, source: Source, progress: Sp
 def _boundary_changes(project: Project, doc: Document) -> list[Any]:
     from .boundaries import load_changes, units_files
 
-    if not units_files(project.labels / doc.id):
+    if not units_files(project.root, project.labels / doc.id):
         return []
     return load_changes(project, doc.id)
 
@@ -278,7 +323,7 @@ def _base_units(project: Project, doc: Document, source: Source, progress: SpanP
     if files is None:
         for path in sorted(project.label_files(doc.id), key=lambda p: (p.stem != GOLD, p.stem)):
             with contextlib.suppress(AnnotateError):
-                data = read_label_data(path, project.display(path))
+                data = read_label_data(path, project.display(path), project.root)
                 if data["source_sha256"] == source.sha256 and data["sentences"]:
                     return [(s["start"], s["end"]) for s in data["sentences"]], data.get("segmenter")
     segmenter = segmenter_id()
@@ -353,7 +398,7 @@ def current_labels(project: Project, doc: Document, annotator: str, source: Sour
     """
     path = project.label_path(doc.id, annotator)
     where = project.display(path)
-    labels = load_current(path, where)
+    labels = load_current(path, where, project.root)
     check_identity(labels, doc, annotator, where, project)
     source = source or project.read_source(doc)
     report = None
@@ -413,7 +458,7 @@ def document_labels(project: Project, doc: Document, annotators: list[str] | Non
     for path in paths:
         where = project.display(path)
         try:
-            labels = load_current(path, where)
+            labels = load_current(path, where, project.root)
             check_identity(labels, doc, path.stem, where, project)
         except AnnotateError as exc:
             if not skip_broken:

@@ -36,6 +36,7 @@ from .reading import (
     journal_line,
     journal_path,
     load_current,
+    read_journal,
     reanchored,
     replay,
     write_parse_cache,
@@ -45,11 +46,15 @@ from .store import (
     Document,
     LabelLock,
     Project,
+    RefusedPath,
     Source,
     atomic_write,
     check_against,
     new_label_file,
+    open_inside,
+    read_if_there,
     remove_stale_temps,
+    unlink_inside,
 )
 from .yamlio import dump_document
 
@@ -148,14 +153,14 @@ class LabelSession:
         source_stamp = _file_stamp(doc.path)  # before reading: an edit after this is seen by source_changed()
         from .boundaries import units_files
 
-        units_stamp = tuple((p.name, _file_stamp(p)) for p in units_files(path.parent))
+        units_stamp = tuple((p.name, _file_stamp(p)) for p in units_files(project.root, path.parent))
         source = project.read_source(doc)
         owns_lock = lock is None
         if lock is None:
-            lock = LabelLock(path, purpose)
+            lock = LabelLock(path, purpose, root=project.root)
             lock.acquire()
         try:
-            remove_stale_temps(path)  # a writer killed inside atomic_write; we hold the lock, so none is live
+            remove_stale_temps(path, project.root)  # a writer killed inside atomic_write; we hold the lock: none live
             report = None
             replayed = 0
             if path.exists():
@@ -165,8 +170,7 @@ class LabelSession:
                 labels = new_label_file(doc, source, annotator, tagset.name, spans, project, segmenter=segmenter)
                 # A journal without its YAML file: the first save failed (full disk) and the process
                 # died; its lines are labels that were shown, so they go into the new file.
-                with contextlib.suppress(FileNotFoundError):
-                    replayed = replay(labels, journal_path(path).read_bytes())
+                replayed = replay(labels, read_journal(path, project.root))
             session = cls(project, doc, annotator, tagset, labels, source, lock, report)
             session._source_stamp = source_stamp
             session._units_stamp = units_stamp
@@ -293,8 +297,8 @@ class LabelSession:
             at = trim(text, at, len(text))[0]  # type: ignore[index]  # the new unit's first character
         if self.dirty and not self.fold():
             raise AnnotateError(self.status.error or f"{self.where}: cannot save")
-        record_change(units_path(self.path.parent, editor), self.doc.id, editor, make_change(kind, at, text,
-                                                                                           self.source.sha256))
+        record_change(self.project.root, units_path(self.path.parent, editor), self.doc.id, editor,
+                      make_change(kind, at, text, self.source.sha256))
         self._last_editor = editor
         edit = BoundaryEdit(kind, at, index)
         self.follow_source()
@@ -345,8 +349,8 @@ class LabelSession:
         good_size: int | None = None
         try:
             if self._journal_fd is None:
-                jpath = journal_path(self.path)
-                self._journal_fd = os.open(jpath, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+                self._journal_fd = open_inside(self.project.root, journal_path(self.path),
+                                               os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
             good_size = os.lseek(self._journal_fd, 0, os.SEEK_END)
             if self.status.pending:
                 self._journal_pending()
@@ -354,12 +358,13 @@ class LabelSession:
             os.fsync(self._journal_fd)
             self._journal_entries += 1
             self.status.error = None
-        except OSError as exc:
+        except (OSError, RefusedPath) as exc:
             if self._journal_fd is not None and good_size is not None:
                 with contextlib.suppress(OSError):  # never leave a torn line for the next write
                     os.ftruncate(self._journal_fd, good_size)
             self.status.pending.append((index, dict(fields)))
-            self.status.error = f"{self.where}: cannot save ({exc.strerror}); changes kept in memory"
+            why = exc.strerror if isinstance(exc, OSError) else str(exc)
+            self.status.error = f"{self.where}: cannot save ({why}); changes kept in memory"
 
     def _journal_pending(self) -> None:
         assert self._journal_fd is not None
@@ -394,10 +399,11 @@ class LabelSession:
         written = False
         try:
             text = dump_document(data, header=SCHEMA_HEADER).encode("utf-8")
-            atomic_write(self.path, text)
+            atomic_write(self.path, text, root=self.project.root)
             written = True
-        except OSError as exc:
-            self.status.error = f"{self.where}: cannot save ({exc.strerror}); changes kept in memory"
+        except (OSError, RefusedPath) as exc:
+            why = exc.strerror if isinstance(exc, OSError) else str(exc)
+            self.status.error = f"{self.where}: cannot save ({why}); changes kept in memory"
             return False
         finally:
             with self._lock:
@@ -411,10 +417,10 @@ class LabelSession:
                 if self._journal_fd is not None:
                     os.close(self._journal_fd)
                     self._journal_fd = None
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(journal_path(self.path))
+                with contextlib.suppress(FileNotFoundError, RefusedPath):
+                    unlink_inside(self.project.root, journal_path(self.path))
                 self._journal_entries = 0
-        write_parse_cache(self.path, text, data)
+        write_parse_cache(self.path, text, data, self.project.root)
         return True
 
     def remove_orphan(self, index: int) -> bool:
@@ -446,7 +452,7 @@ class LabelSession:
         """The boundary change files of the document and their stamps (one listing)."""
         from .boundaries import units_files
 
-        return tuple((p.name, _file_stamp(p)) for p in units_files(self.path.parent))
+        return tuple((p.name, _file_stamp(p)) for p in units_files(self.project.root, self.path.parent))
 
     def source_changed(self) -> bool:
         """True when the source on disk is no longer the text the sentences are anchored to, or units changed.
@@ -460,9 +466,11 @@ class LabelSession:
         if stamp == self._source_stamp:
             return False
         try:
-            raw = self.doc.path.read_bytes()
-        except OSError:
-            return True  # gone: follow_source() says so
+            raw = read_if_there(self.doc.path, self.project.root)
+        except (OSError, AnnotateError):
+            raw = None
+        if raw is None:
+            return True  # gone (or refused): follow_source() says so
         if hashlib.sha256(raw).hexdigest() == self.source.sha256:
             self._source_stamp = stamp
             return False
@@ -582,7 +590,7 @@ def _load_anchored(project: Project, doc: Document, annotator: str, tagset: Tags
                    source: Source, progress: Callable[[int, int], None] | None | bool
                    ) -> tuple[LabelFile, AnchorReport | None]:
     """A label file as it stands (YAML plus journal), checked, and re-anchored if its source changed."""
-    labels = load_current(path, where)
+    labels = load_current(path, where, project.root)
     check_identity(labels, doc, annotator, where, project)
     if labels.scheme != tagset.name:
         raise AnnotateError(

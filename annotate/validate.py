@@ -10,7 +10,7 @@ from .errors import AnnotateError
 from .models import LabelFile
 from .reading import check_identity, load_current
 from .session import LabelSession
-from .store import Document, Project, check_against, iter_label_files
+from .store import Document, Project, check_against, iter_label_files, read_file
 
 
 @dataclass
@@ -42,7 +42,7 @@ def check_file(project: Project, path: Path, fix: bool = False) -> FileCheck:
     where = project.display(path)
     result = FileCheck(path, where)
     try:
-        labels = load_current(path, where)
+        labels = load_current(path, where, project.root)
         result.labels = labels
         doc = _document_of(project, path, where)
         check_identity(labels, doc, path.stem, where, project)
@@ -67,7 +67,7 @@ def check_file(project: Project, path: Path, fix: bool = False) -> FileCheck:
             finally:
                 session.close()
             return result
-        raw = path.read_text("utf-8", "replace")
+        raw = read_file(path, "label file", where, root=project.root).decode("utf-8", "replace")
         check_against(labels, where, tagset, source.text, raw)
     except AnnotateError as exc:
         result.problem = str(exc) if exc.path else f"{where}: {exc}"
@@ -75,8 +75,12 @@ def check_file(project: Project, path: Path, fix: bool = False) -> FileCheck:
 
 
 def validate_files(project: Project, paths: list[Path], fix: bool = False) -> list[FileCheck]:
-    """Check the named label files (folders expanded), or all of them."""
-    return [check_file(project, p, fix) for p in iter_label_files(project, paths)]
+    """Check the named label files (folders expanded), or all of them and what the project refuses to read."""
+    checks = [check_file(project, p, fix) for p in iter_label_files(project, paths)]
+    if not paths:
+        refused = project.refused()
+        checks.extend(FileCheck(project.root / where, where, f"{where}: {reason}") for where, reason in refused)
+    return checks
 
 
 def status_rows(project: Project) -> list[dict[str, Any]]:
@@ -109,7 +113,18 @@ def status_rows(project: Project) -> list[dict[str, Any]]:
             prog = progress_of(files[name], name in dl.stale)
             rows.append({"document": doc.id, "annotator": name, "labeled": prog.labeled, "total": prog.total,
                          "unsure": prog.unsure, "orphans": prog.orphans, "stale": prog.stale, **review})
+    rows.extend(_refused_row(where, reason) for where, reason in project.refused())
     return rows
+
+
+def _refused_row(where: str, reason: str) -> dict[str, Any]:
+    """A file or folder that leads outside the project: listed with why, never read."""
+    parts = where.split("/")
+    if parts[0] == "labels" and len(parts) > 2 and where.endswith(".yaml"):
+        doc, name = "/".join(parts[1:-1]), parts[-1].removesuffix(".yaml")
+    else:
+        doc, name = where, "-"
+    return {**_error_row(doc, name, f"{where}: {reason}"), "refused": where}
 
 
 def _error_row(doc_id: str, name: str, error: str) -> dict[str, Any]:

@@ -155,7 +155,7 @@ def test_a_merge_is_stored_once_for_the_document_and_every_annotator_follows_it(
         assert len(alice.sentences) == n - 1
         assert alice.sentences[7].span == (second.start, third.end)
         assert alice.sentences[7].label is None and len(alice.labels.orphans) == 2  # speculation vs fact
-        assert [p.name for p in units_files(project.labels / SEED_ID)] == ["_units-alice.yaml"]
+        assert [p.name for p in units_files(project.root, project.labels / SEED_ID)] == ["_units-alice.yaml"]
         assert bob.source_changed()  # bob's screen notices on its next look
         bob.follow_source()
         assert [s.span for s in bob.sentences] == [s.span for s in alice.sentences]
@@ -197,7 +197,8 @@ def test_two_annotators_changing_boundaries_at_once_lose_nothing(project: Projec
     finally:
         alice.close()
         bob.close()
-    assert sorted(p.name for p in units_files(project.labels / SEED_ID)) == ["_units-alice.yaml", "_units-bob.yaml"]
+    names = sorted(p.name for p in units_files(project.root, project.labels / SEED_ID))
+    assert names == ["_units-alice.yaml", "_units-bob.yaml"]
 
 
 def test_a_change_follows_an_edited_source_by_its_text(project: Project) -> None:
@@ -228,7 +229,7 @@ def test_refused_changes_say_why_and_write_nothing(project: Project) -> None:
             alice.split(3, unit.start, "alice")
     finally:
         alice.close()
-    assert units_files(project.labels / SEED_ID) == []
+    assert units_files(project.root, project.labels / SEED_ID) == []
 
 
 def test_a_broken_change_file_is_one_line_with_file_and_line(project: Project) -> None:

@@ -61,8 +61,8 @@ def test_own_fold_is_not_a_change_on_disk(project, tagset, monkeypatch: pytest.M
         seen: list[bool] = []
         real_write = session_module.atomic_write
 
-        def write_then_watch(path: Path, data: bytes) -> None:
-            real_write(path, data)
+        def write_then_watch(path: Path, data: bytes, **kwargs: object) -> None:
+            real_write(path, data, **kwargs)
             if path == session.path:
                 seen.append(session.changed_on_disk())
 

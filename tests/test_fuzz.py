@@ -19,6 +19,11 @@ set). The full segmentation of a 50 MB source and of a 1 MB line are slow
 (pySBD: about 1,000 sentences a second) and run only with
 ``ANNOTATE_SLOW_TESTS=1``; the default suite reads those sources and segments
 their first chunks.
+
+A pulled project is fuzzed too: random ``source:`` and ``document:`` values and
+random symbolic links inside the project (to a secret outside it, to a folder
+outside, dangling, or inside), then every command; nothing outside the project root
+may be opened (``open``/``os.open`` are recorded) or written.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import itertools
 import json
 import os
 import resource
+import shutil
 import signal
 import sys
 import time
@@ -61,7 +67,8 @@ from annotate.store import (
 )
 
 sys.path.insert(0, str(Path(__file__).parent))
-from conftest import SEED_ID, make_project  # noqa: E402
+from conftest import SEED_ID, make_project, start_labels  # noqa: E402
+from test_security import SECRET, Opened, snapshot  # noqa: E402
 
 EXAMPLES = int(os.environ.get("ANNOTATE_FUZZ_EXAMPLES", "150"))
 SLOW = os.environ.get("ANNOTATE_SLOW_TESTS") == "1"
@@ -1032,3 +1039,116 @@ def test_gold_name_is_not_special_for_parsing(valid_label_bytes: bytes) -> None:
     raw = raw.replace(b"  label: fact\n", b"  label: fact\n  reviewer: bob\n  annotator_labels: {alice: fact}\n", 1)
     labels = load_label_bytes(raw)
     assert labels is not None and labels.sentences[0].reviewer == "bob"
+
+
+# --------------------------------------------------------------------------- a pulled project: paths and links
+
+
+PULLED_LINKS = [
+    "seeds/pulled.txt", f"seeds/{SEED_ID}.txt", "seeds/deep/pulled.txt", "labels/pulled", f"labels/{SEED_ID}",
+    f"labels/{SEED_ID}/alice.yaml", f"labels/{SEED_ID}/bob.yaml", f"labels/{SEED_ID}/gold.yaml",
+    f"labels/{SEED_ID}/.alice.journal", f"labels/{SEED_ID}/.alice.yaml.lock", f"labels/{SEED_ID}/.alice.cache.json",
+    f"labels/{SEED_ID}/_suggestions.yaml", ".annotate", ".annotate/cache", "schemas/claim-types.yaml",
+    "schemas/labels.schema.json", "schemas",
+]
+"""Where a pulled project may hold a symbolic link."""
+
+LINK_TARGETS = ["outside/secret.txt", "outside/folder", "outside/missing", "outside", "outside/home/.ssh/id_rsa",
+                f"proj/seeds/{SEED_ID}.txt", f"proj/labels/{SEED_ID}/bob.yaml", "proj/labels", "/"]
+"""What it may point at (relative to the area holding the project and the folder outside it)."""
+
+PATH_VALUES = st.one_of(st.sampled_from([
+    "{secret}", "../../../outside/secret.txt", "seeds/../../outside/secret.txt", "~/.ssh/id_rsa", "/etc/passwd",
+    f"seeds/{SEED_ID}.txt", "seeds/pulled.txt", "pulled", "../outside/folder", "labels/pulled/alice.yaml",
+    f"./seeds/{SEED_ID}.txt", f"seeds//{SEED_ID}.txt", "outside/secret", "..", "", "\\..\\..\\secret.txt",
+]), st.text(max_size=20))
+
+
+@pytest.fixture(scope="module")
+def pulled_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project with alice's and bob's label files and a second document, copied for every example."""
+    project = make_project(tmp_path_factory.mktemp("pulled") / "proj")
+    (project.seeds / "pulled.txt").write_text("A second document. It has two sentences.\n", encoding="utf-8")
+    start_labels(project, annotator="bob", label="fact")
+    start_labels(project, label="quote")
+    return project.root
+
+
+def _pulled_area(base: Path, tmp: Path) -> tuple[Project, Path]:
+    shutil.copytree(base, tmp / "proj", symlinks=True)
+    outside = tmp / "outside"
+    (outside / "folder").mkdir(parents=True)
+    (outside / "secret.txt").write_text(SECRET + "\n")
+    (outside / "folder" / "alice.yaml").write_text(SECRET + "\n")
+    (outside / "home" / ".ssh").mkdir(parents=True)
+    (outside / "home" / ".ssh" / "id_rsa").write_text(SECRET + "\n")
+    return Project(tmp / "proj"), outside
+
+
+def _set_value(path: Path, key: str, value: str) -> None:
+    from annotate.yamlio import quote
+
+    with contextlib.suppress(OSError):  # the file may itself have become a link or a folder
+        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = [f"{key}: {quote(value)}" if line.startswith(f"{key}:") else line for line in lines]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _make_link(project: Project, tmp: Path, place: str, target: str, relative: bool) -> None:
+    link = project.root / place
+    goal = Path(target) if target.startswith("/") else tmp / target
+    with contextlib.suppress(OSError):
+        if link.is_symlink() or link.is_file():
+            link.unlink()
+        elif link.is_dir():
+            shutil.rmtree(link)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(os.path.relpath(goal, link.parent) if relative and not target.startswith("/") else goal, link)
+
+
+def _every_command(project: Project, exports: Path) -> None:
+    root = ["--root", str(project.root)]
+    runner = CliRunner()
+    for args in (["validate"], ["validate", "--fix"], ["status", "--json"], ["agreement", "--json"],
+                 ["export", "--out", str(exports)], ["suggest", "--no-print"], ["segment", SEED_ID, "--json"],
+                 ["segment", "pulled"], ["schemas"], ["suggest", "--with", "model", SEED_ID]):
+        result = runner.invoke(main, root + args)
+        assert result.exit_code in (0, 1, 2), (args, result.output, result.exception)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+    for name in ("alice", "carol"):  # as the labeling screen opens a file (it shows these errors)
+        with contextlib.suppress(AnnotateError, OSError):
+            session = LabelSession.open(project, project.document(SEED_ID), name, project.tagset())
+            try:
+                session.change(1, label="fact")
+            finally:
+                session.close()
+
+
+@settings(FUZZ, max_examples=max(10, EXAMPLES // 5), deadline=None)
+@given(source=PATH_VALUES, document=PATH_VALUES,
+       links=st.lists(st.tuples(st.sampled_from(PULLED_LINKS), st.sampled_from(LINK_TARGETS), st.booleans()),
+                      max_size=3, unique_by=lambda t: t[0]))
+def test_a_pulled_project_never_reaches_outside_its_root(pulled_base: Path, tmp_path_factory: pytest.TempPathFactory,
+                                                         source: str, document: str,
+                                                         links: list[tuple[str, str, bool]]) -> None:
+    FUZZED["pulled project"] += 1
+    tmp = tmp_path_factory.mktemp("area")
+    project, outside = _pulled_area(pulled_base, tmp)
+    alice = project.label_path(SEED_ID, "alice")
+    _set_value(alice, "source", source.replace("{secret}", str(outside / "secret.txt")))
+    _set_value(alice, "document", document)
+    for place, target, relative in links:
+        _make_link(project, tmp, place, target, relative)
+    before, sources = snapshot(outside), snapshot(project.seeds) if project.seeds.is_dir() else {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HOME", str(outside / "home"))
+        opened = Opened(mp)
+        with time_limit(60):
+            _every_command(project, tmp / "exports")
+    allowed = set(opened.under(project.root)) | set(opened.under(tmp / "exports"))
+    strays = [p for p in opened.under(tmp) if p not in allowed]
+    assert strays == [], f"opened outside the project: {strays} (links {links})"
+    assert snapshot(outside) == before, f"written outside the project (links {links})"
+    assert (snapshot(project.seeds) if project.seeds.is_dir() else {}) == sources, "a source was written"
+

@@ -247,6 +247,43 @@ def test_bad_label_name_and_missing_definition_are_refused(tmp_path: Path) -> No
     assert "missing" in err.message
 
 
+SUGGEST_SECTION = "  definition: Words attributed to someone.\n"
+
+
+@pytest.mark.parametrize(("section", "field", "needle"), [
+    ("  suggest:\n    cues: may\n", "labels[2].suggest.cues", "valid list"),
+    ("  suggest:\n    cues: [said, '  ']\n", "labels[2].suggest.cues", "cue 2 is empty"),
+    ("  suggest:\n    cues: [said, 3]\n", "labels[2].suggest.cues[1]", "valid string"),
+    ("  suggest:\n    needs_quotation_marks: sometimes\n", "labels[2].suggest.needs_quotation_marks",
+     "true or false"),
+    ("  suggest:\n    questions: 1\n", "labels[2].suggest.questions", "true or false"),
+    ("  suggest:\n    priority: high\n", "labels[2].suggest.priority", "must be a number"),
+    ("  suggest:\n    priority: true\n", "labels[2].suggest.priority", "must be a number"),
+    ("  suggest:\n    priority: .nan\n", "labels[2].suggest.priority", "must be a number"),
+    ("  suggest:\n    cue: [said]\n", "labels[2].suggest.cue", "Extra inputs are not permitted"),
+    ("  suggest: [said, told]\n", "labels[2].suggest", "valid dictionary"),
+])
+def test_the_suggest_section_is_checked_when_the_tagset_loads(tmp_path: Path, section: str, field: str,
+                                                              needle: str) -> None:
+    text = MINIMAL_TAGSET.replace(SUGGEST_SECTION, SUGGEST_SECTION + section)
+    err = tagset_error(tmp_path, text)
+    assert err.message.startswith(field + ":"), err.message
+    assert needle in err.message
+    assert err.line == text.splitlines().index(section.splitlines()[-1]) + 1  # the line of the mistake
+
+
+def test_a_good_suggest_section_loads_typed_and_survives_the_cache(tmp_path: Path) -> None:
+    section = "  suggest:\n    cues: [said, according to]\n    needs_quotation_marks: true\n    priority: 1.5\n"
+    path = tagset_file(tmp_path, MINIMAL_TAGSET.replace(SUGGEST_SECTION, SUGGEST_SECTION + section))
+    cache = tmp_path / "cache"
+    for _ in range(2):  # validated, then read back from the cache
+        quote = load_tagset(path, cache_dir=cache).label("quote")
+        assert quote is not None and quote.suggest is not None
+        assert quote.suggest.cues == ["said", "according to"] and quote.suggest.needs_quotation_marks is True
+        assert quote.suggest.priority == 1.5 and quote.suggest.questions is None  # unset: the tagset's default
+    assert list(cache.iterdir())
+
+
 def test_a_validated_tagset_is_read_back_from_the_cache_without_validation(tmp_path: Path,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     path = tagset_file(tmp_path, MINIMAL_TAGSET + "extra_key: kept\n")

@@ -224,7 +224,7 @@ def test_fold_failure_keeps_the_old_yaml_and_the_journal(open_session, monkeypat
     before = session.path.read_bytes()
     session.change(0, label="fact")
 
-    def enospc(*_a: object) -> None:
+    def enospc(*_a: object, **_kw: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "replace", enospc)

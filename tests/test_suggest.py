@@ -9,24 +9,27 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import HEADLINE, SEED_ID
+from conftest import HEADLINE, SEED_ID, write_source
 
 from annotate.errors import AnnotateError
 from annotate.models import Tagset
 from annotate.session import LabelSession
-from annotate.store import Project
+from annotate.store import Project, load_tagset
 from annotate.suggest import (
+    Corpus,
     ModelSuggester,
     RulesSuggester,
     Suggestion,
     collect_examples,
     cross_validate,
     load_suggestions,
+    make_pipeline,
     quoted_spans,
     suggest_document,
     suggestions_path,
     write_suggestions,
 )
+from annotate.suggest.model import rows
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -176,10 +179,24 @@ def test_tagset_without_suggest_sections_is_a_clear_error() -> None:
                                     "labels": [{"name": "a", "definition": "A."}, {"name": "b", "definition": "B."}]})
     with pytest.raises(AnnotateError, match="no suggest: sections"):
         RulesSuggester(tagset)
-    bad = Tagset.model_validate({"name": "bad", "version": 1,
-                                 "labels": [{"name": "a", "definition": "A.", "suggest": {"cues": "may"}}]})
-    with pytest.raises(AnnotateError, match="cues must be a list"):
-        RulesSuggester(bad)
+    # a wrong suggest: section never gets this far: the tagset does not load (test_models)
+
+
+def test_a_tagset_file_that_sets_the_defaults_itself_wins(tmp_path: Path) -> None:
+    text = (REPO / "schemas" / "claim-types.yaml").read_text(encoding="utf-8")
+    assert "priority" not in text  # the shipped file relies on the built-in decision order
+    rules = RulesSuggester(load_tagset_text(tmp_path, text))
+    assert [r.label for r in rules.rules] == ["quote", "opinion", "speculation"]
+    changed = text.replace("    cues: [may, might,", "    priority: 0\n    cues: [may, might,")
+    rules = RulesSuggester(load_tagset_text(tmp_path, changed))
+    assert [r.label for r in rules.rules] == ["speculation", "quote", "opinion"]
+    assert rules.suggest("Clearly, prices may rise.").label == "speculation"  # opinion would win by default
+
+
+def load_tagset_text(tmp_path: Path, text: str) -> Tagset:
+    path = tmp_path / "claim-types.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_tagset(path)
 
 
 # --------------------------------------------------------------------------- the sample article
@@ -274,6 +291,22 @@ def test_cli_suggest_writes_file_and_prints_table(project: Project) -> None:
     assert quiet.exit_code == 0 and quiet.stdout == ""
 
 
+def test_suggest_train_is_a_command_and_a_document_named_train_is_still_suggestable(project: Project) -> None:
+    write_source(project, "train", "The train left at noon. It may be late tomorrow.")
+    assert_one_line_error(run(project, "suggest", "train"), "at least 2 documents")  # it trains
+    result = run(project, "suggest", "seeds/train.txt", "--no-print")
+    assert result.exit_code == 0, result.output
+    assert "wrote labels/train/_suggestions.yaml" in result.stderr
+    assert len(load_suggestions(project, "train")) == 2
+    suggestions_path(project, "train").unlink()
+    everything = run(project, "suggest", "--no-print")  # every document, train among them
+    assert everything.exit_code == 0 and suggestions_path(project, "train").is_file()
+    assert_one_line_error(run(project, "suggest", "--no-print", "train"), "seeds/train.txt")
+    help_text = run(project, "suggest", "--help").stdout
+    assert "[DOC]... | train" in help_text and "train  Train the model suggester" in help_text
+    assert "model.npz" in run(project, "suggest", "train", "--help").stdout
+
+
 def test_cli_suggest_errors_are_one_line(project: Project) -> None:
     assert_one_line_error(run(project, "suggest", "no-such-doc"), "no such document")
     assert_one_line_error(run(project, "suggest", "--with", "model", SEED_ID), "no trained model",
@@ -338,9 +371,10 @@ def test_model_learns_with_grouped_cross_validation(corpus_project: Project) -> 
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "accuracy" in out and "baseline" in out and "macro-F1" in out and "5 folds grouped by document" in out
-    model_file = corpus_project.root / ".annotate" / "model.pkl"
-    assert model_file.is_file()
-    assert not any(p.suffix == ".pkl" for p in corpus_project.labels.rglob("*"))
+    model_file = corpus_project.root / ".annotate" / "model.npz"
+    assert model_file.is_file() and "saved to .annotate/model.npz" in out
+    assert not any(p.suffix in (".pkl", ".npz") for p in corpus_project.labels.rglob("*"))
+    assert not list(corpus_project.root.rglob("*.pkl"))
 
     report = cross_validate(collect_examples(corpus_project))
     assert report.accuracy > report.baseline_accuracy + 0.2, report
@@ -363,7 +397,7 @@ def test_model_learns_with_grouped_cross_validation(corpus_project: Project) -> 
 
 
 def test_cli_suggest_with_model(corpus_project: Project) -> None:
-    if not (corpus_project.root / ".annotate" / "model.pkl").exists():
+    if not (corpus_project.root / ".annotate" / "model.npz").exists():
         assert run(corpus_project, "suggest", "train").exit_code == 0
     result = run(corpus_project, "suggest", "--with", "model", "gen-000")
     assert result.exit_code == 0, result.output
@@ -380,3 +414,130 @@ def test_missing_sklearn_is_one_clear_line(project: Project, monkeypatch: pytest
     assert_one_line_error(run(project, "suggest", "--with", "model", SEED_ID), "scikit-learn")
     # the rules need nothing optional
     assert run(project, "suggest", SEED_ID, "--no-print").exit_code == 0
+
+
+# --------------------------------------------------------------------------- the saved model: arrays, checked
+
+
+@pytest.fixture(scope="module")
+def fitted(corpus_project: Project) -> tuple[ModelSuggester, Corpus]:
+    corpus = collect_examples(corpus_project)
+    return ModelSuggester().fit(corpus), corpus
+
+
+def _items(corpus: Corpus, n: int = 60) -> list[tuple[str, str | None, str | None]]:
+    items = [(e.text, e.before, e.after) for e in corpus.examples[:n]]
+    return [*items, ("An unseen sentence with no known words at all: zyx qwv.", None, None), ("?", None, None)]
+
+
+def test_the_model_computes_what_scikit_learn_computes(fitted: tuple[ModelSuggester, Corpus]) -> None:
+    import numpy as np
+
+    model, corpus = fitted
+    y = [e.label for e in corpus.examples]
+    pipeline = make_pipeline().fit(rows([(e.text, e.before, e.after) for e in corpus.examples]), y)
+    items = _items(corpus)
+    ours = model.model.probabilities(model.model.features(items))
+    assert np.allclose(ours, pipeline.predict_proba(rows(items)), rtol=0, atol=1e-12)
+    # two labels: the binary (sigmoid) case
+    two = Corpus([e for e in corpus.examples if e.label in ("fact", "quote")], corpus.scheme)
+    binary = ModelSuggester().fit(two)
+    reference = make_pipeline().fit(rows([(e.text, e.before, e.after) for e in two.examples]),
+                                    [e.label for e in two.examples])
+    assert binary.labels == ["fact", "quote"] and binary.model.coef.shape[0] == 1
+    got = binary.model.probabilities(binary.model.features(items))
+    assert np.allclose(got, reference.predict_proba(rows(items)), rtol=0, atol=1e-12)
+    assert [s.label for s in binary.suggest_items(items)] == list(reference.predict(rows(items)))
+
+
+def test_the_saved_model_is_arrays_without_pickle_and_loads_back(fitted: tuple[ModelSuggester, Corpus],
+                                                                 project: Project) -> None:
+    import zipfile
+
+    import numpy as np
+
+    model, corpus = fitted
+    path = model.save(project)
+    assert path == project.root / ".annotate" / "model.npz"
+    with zipfile.ZipFile(path) as zf:
+        assert all(name.endswith(".npy") for name in zf.namelist())
+    with np.load(path, allow_pickle=False) as npz:  # every array loads without pickle
+        assert all(npz[k].dtype != object for k in npz.files)
+    loaded = ModelSuggester.load(project)
+    assert loaded.agent == model.agent and loaded.labels == model.labels
+    items = _items(corpus)
+    assert loaded.suggest_items(items) == model.suggest_items(items)
+
+
+def _resave(path: Path, **changes: object) -> None:
+    import io
+
+    import numpy as np
+
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    for key, value in changes.items():
+        if value is None:
+            del arrays[key]
+        else:
+            arrays[key] = value
+    out = io.BytesIO()
+    np.savez(out, **arrays)
+    path.write_bytes(out.getvalue())
+
+
+def _meta_with(path: Path, **changes: object) -> object:
+    import numpy as np
+
+    with np.load(path, allow_pickle=False) as npz:
+        meta = json.loads(npz["meta"].tobytes())
+    meta.update(changes)
+    return np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    ("coef-shape", "coefficients have shape"),
+    ("coef-nan", "not finite"),
+    ("idf-short", "idf weights (w) do not match"),
+    ("terms-twice", "distinct terms"),
+    ("format-1", "model format 1"),
+    ("blocks", "features are not the ones"),
+    ("labels", "tagset claim-types has fact"),
+    ("member-missing", "does not hold what a model holds"),
+    ("member-extra", "does not hold what a model holds"),
+    ("object-array", "cannot read the model (ValueError)"),
+    ("garbage", "not a .npz file"),
+    ("truncated", "cannot read the model"),
+])
+def test_a_damaged_or_foreign_model_is_refused_with_a_message_to_retrain(
+        fitted: tuple[ModelSuggester, Corpus], project: Project, damage: str, message: str) -> None:
+    import numpy as np
+
+    model, _ = fitted
+    path = model.save(project)
+    coef = model.model.coef
+    changes: dict[str, object] = {
+        "coef-shape": {"coef": coef[:, :-1]},
+        "coef-nan": {"coef": np.where(np.arange(coef.size).reshape(coef.shape) == 3, np.nan, coef)},
+        "idf-short": {"idf_w": model.model.blocks[0].idf[:-1]},
+        "terms-twice": {"terms_prev": np.frombuffer(json.dumps(["a", "a"]).encode(), dtype=np.uint8)},
+        "format-1": {"meta": _meta_with(path, format=1)},
+        "blocks": {"meta": _meta_with(path, blocks=[["w", 0]])},
+        "labels": {"meta": _meta_with(path, classes=["fact", "opinion", "quote", "rumour"])},
+        "member-missing": {"intercept": None},
+        "member-extra": {"extra": np.array([1, 2])},
+        "object-array": {"meta": np.array([{"format": 2}], dtype=object)},  # saved as a pickle inside the .npy
+    }.get(damage, {})
+    if changes:
+        _resave(path, **changes)
+    elif damage == "garbage":
+        path.write_bytes(b"\x00" * 100)
+    else:
+        path.write_bytes(path.read_bytes()[:500])
+    with pytest.raises(AnnotateError) as info:
+        ModelSuggester.load(project)
+    assert message in str(info.value) and str(info.value).startswith(".annotate/model.npz: ")
+    if damage not in ("garbage", "member-missing", "member-extra"):
+        assert "run annotate suggest train again" in str(info.value)
+    assert_one_line_error(run(project, "suggest", "--with", "model", SEED_ID), message)
+

@@ -152,4 +152,4 @@ def main(ctx: click.Context, annotator: str | None, role: str | None) -> None:
             run_app(project, annotator=name, documents=None, scheme=None, home=True)
 
 
-from . import agreement, documents, export, screens, serve, suggest  # noqa: E402, F401  (they register their commands)
+from . import agreement, documents, export, screens, serve, suggest, team  # noqa: E402, F401  (they register their commands)

@@ -63,11 +63,18 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], fix: bool) -> None:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of per-file progress.")
+@click.option("--by", type=click.Choice(["document", "annotator"]), default="document", show_default=True,
+              help="annotator: progress, speed and quality per annotator (agreement, accuracy vs gold).")
 @root_option
 @click.pass_context
 @user_errors
-def status(ctx: click.Context, as_json: bool) -> None:
-    """Progress per document and annotator: labeled / total, unsure, orphans."""
+def status(ctx: click.Context, as_json: bool, by: str) -> None:
+    """Progress per document and annotator: labeled / total, unsure, orphans (--by annotator: per annotator)."""
+    if by == "annotator":
+        from .team import print_annotator_status
+
+        print_annotator_status(ctx, as_json)
+        return
     from ..validate import status_rows
 
     project = project_of(ctx)
@@ -89,6 +96,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
 def schemas_cmd(ctx: click.Context, check: bool) -> None:
     """Write the JSON Schemas of the label file and tagset into schemas/."""
     from ..models import json_schemas
+    from ..store import atomic_write, read_if_there
 
     project = project_of(ctx, must_exist=False)  # writes schemas/; no documents needed
     stale = []
@@ -96,11 +104,10 @@ def schemas_cmd(ctx: click.Context, check: bool) -> None:
         path = project.schemas / name
         text = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
         if check:
-            if not path.is_file() or path.read_text() != text:
+            if read_if_there(path, project.root) != text.encode():
                 stale.append(name)
         else:
-            project.schemas.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
+            atomic_write(path, text.encode(), root=project.root)  # never through a link out of the project
             click.echo(f"wrote {project.display(path)}")
     if stale:
         click.echo(f"out of date: {', '.join(stale)} (run annotate schemas)", err=True)

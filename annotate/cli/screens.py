@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -24,7 +25,10 @@ from . import collector_paused, main, project_of, root_option, user_errors
 @user_errors
 def label(ctx: click.Context, docs: tuple[str, ...], annotator_opt: str | None, scheme: str | None,
           suggest: bool, order: str) -> None:
-    """Open the labeling screen on documents (doc ids or paths under seeds/)."""
+    """Open the labeling screen on documents (doc ids or paths under seeds/).
+
+    Without a document: the next one of your queue (annotate.yaml), the rest of the queue after it.
+    """
     with collector_paused():
         code = _label(ctx, docs, annotator_opt, scheme, suggest, order)
     sys.exit(code)
@@ -41,8 +45,10 @@ def _label(ctx: click.Context, docs: tuple[str, ...], annotator_opt: str | None,
     name = annotator_name(annotator_opt or ctx.find_root().params.get("annotator"))
     if name == GOLD:
         raise AnnotateError("--annotator: gold is reserved for review decisions (use annotate review)")
-    documents = [project.document(d) for d in docs] or None
-    sources = [project.read_source(d) for d in documents or []]  # a missing or binary source: error now
+    named = [project.document(d) for d in docs]
+    documents = named or _queue(project, name)
+    # A missing or binary source: error now (of a queue, the first document; the others when they open).
+    sources = [project.read_source(d) for d in named or (documents or [])[:1]]
     if documents and not project.label_path(documents[0].id, name).exists():
         prefetch(sources[0].text)  # a new document: segmented on another core while the screen starts
     try:
@@ -52,15 +58,29 @@ def _label(ctx: click.Context, docs: tuple[str, ...], annotator_opt: str | None,
             from ..store import LabelLock
 
             # Refuse at once, before the screen opens, when another process is labeling this file.
-            lock = LabelLock(project.label_path(documents[0].id, name), "annotate label")
+            lock = LabelLock(project.label_path(documents[0].id, name), "annotate label", root=project.root)
             lock.acquire()
         from ..tui.app import run_app
 
-        code = run_app(project, annotator=name, documents=documents, scheme=scheme, home=not documents,
+        code = run_app(project, annotator=name, documents=documents, scheme=scheme, home=not docs,
                        tagset=tagset, lock=lock, suggest=suggest, order=order)
     finally:
         cancel_prefetch()  # not picked up (an error, or the screen never opened the document)
     return code
+
+
+def _queue(project: Any, annotator: str) -> list[Any] | None:
+    """With a project file: the annotator's documents left to label, in queue order (None: all done, or no file).
+
+    Without a project file (or with nothing left) ``annotate label`` opens the home screen, as it always did.
+    """
+    from ..team.projectfile import load_project_file
+
+    if load_project_file(project) is None:
+        return None
+    from ..team.queues import queue_of
+
+    return queue_of(project, annotator).todo or None
 
 
 @main.command()
@@ -99,7 +119,7 @@ def review(ctx: click.Context, doc: str, annotators: str | None, reviewer: str |
         tagset = project.tagset(scheme or loaded.files[(names or available)[0]].scheme)
         from ..store import LabelLock
 
-        LabelLock(project.label_path(document.id, GOLD), "annotate review").acquire_and_release()
+        LabelLock(project.label_path(document.id, GOLD), "annotate review", root=project.root).acquire_and_release()
         from ..tui.app import run_app
 
         sys.exit(run_app(project, annotator=name, documents=[document], scheme=None, home=False,

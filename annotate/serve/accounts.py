@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import AnnotateError
 from ..models import ANNOTATOR_PATTERN, GOLD, is_valid_annotator
-from ..store import atomic_write
+from ..store import atomic_write, open_folder_inside, open_inside
 
 ACCOUNTS_DIR = ".annotate"
 """The tool's own folder under the project root (git-ignored; it also gets a ``.gitignore`` of its own)."""
@@ -207,13 +207,18 @@ class AccountStore:
 
     def read(self) -> AccountsFile:
         """The file as it is now (an empty one when it does not exist)."""
-        self._check_folder()
         try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            folder = open_folder_inside(self.root, ACCOUNTS_DIR)  # no link on the way, not even inside
+        except FileNotFoundError:
+            return AccountsFile()
+        try:
+            fd = os.open(self.path.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=folder)
         except FileNotFoundError:
             return AccountsFile()
         except OSError as exc:
             raise self._error(exc) from exc
+        finally:
+            os.close(folder)
         with os.fdopen(fd, "rb") as fh:
             info = os.fstat(fh.fileno())
             if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
@@ -267,7 +272,7 @@ class AccountStore:
             after = data.model_dump(mode="json")
             if after != before:
                 text = json.dumps(after, indent=2, sort_keys=True) + "\n"
-                atomic_write(self.path, text.encode("utf-8"), mode=0o600)
+                atomic_write(self.path, text.encode("utf-8"), root=self.root, mode=0o600)
         finally:
             os.close(fd)
 
@@ -342,27 +347,17 @@ class AccountStore:
 
     # ----------------------------------------------------------------- the folder
 
-    def _check_folder(self) -> None:
-        try:
-            info = os.lstat(self.folder)
-        except FileNotFoundError:
-            return
-        if not stat.S_ISDIR(info.st_mode):
-            raise AnnotateError("is not a folder (a symbolic link?): refusing to keep accounts there", ACCOUNTS_DIR)
-
     def _make_folder(self) -> None:
-        self._check_folder()
-        self.folder.mkdir(mode=0o700, exist_ok=True)
-        ignore = self.folder / ".gitignore"
-        if not os.path.lexists(ignore):
-            with contextlib.suppress(FileExistsError):
-                fd = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-                with os.fdopen(fd, "w") as fh:
-                    fh.write("# annotate's own files (caches, accounts): never shared through git\n*\n")
+        """``.annotate/`` (a real folder of the project) with its own ``.gitignore``."""
+        with contextlib.suppress(FileExistsError):
+            fd = open_inside(self.root, f"{ACCOUNTS_DIR}/.gitignore", os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                             0o644, make_folders=True)
+            with os.fdopen(fd, "w") as fh:
+                fh.write("# annotate's own files (caches, accounts): never shared through git\n*\n")
 
     def _open_lock(self) -> int:
         try:
-            return os.open(self.folder / "accounts.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+            return open_inside(self.root, f"{ACCOUNTS_DIR}/accounts.lock", os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise self._error(exc) from exc
 
