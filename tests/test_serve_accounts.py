@@ -135,6 +135,30 @@ def test_the_file_is_never_read_through_a_symlink(project: Project, tmp_path: Pa
     assert json.loads(secret.read_text()) == {"version": 1, "accounts": {}}
 
 
+def test_a_file_others_may_read_is_refused(project: Project) -> None:
+    """A file that came through git (checked out 0644) is not one annotate users made: nobody logs in with it."""
+    store = AccountStore(project.root)
+    store.add("alice", "annotator")
+    store.path.chmod(0o644)
+    with pytest.raises(AnnotateError, match="others may read it"):
+        store.read()
+    result = run(project, "users", "list")
+    assert result.exit_code == 2 and "chmod 600" in result.stderr
+
+
+def test_a_link_inside_the_project_is_not_followed_either(project: Project) -> None:
+    store = AccountStore(project.root)
+    store.add("alice", "annotator")
+    decoy = project.root / "labels" / "accounts.json"
+    decoy.parent.mkdir()
+    decoy.write_bytes(store.path.read_bytes())
+    decoy.chmod(0o600)
+    store.path.unlink()
+    store.path.symlink_to(decoy)
+    with pytest.raises(AnnotateError, match="symbolic link"):
+        store.read()
+
+
 def test_the_folder_is_never_a_symlink(project: Project, tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -155,6 +179,7 @@ def test_a_broken_file_is_one_line_and_never_overwritten(project: Project, conte
     (project.root / ".annotate").mkdir()
     path = project.root / ".annotate" / "accounts.json"
     path.write_bytes(content)
+    path.chmod(0o600)  # as annotate users made it, then damaged by hand
     result = run(project, "users", "add", "bob")
     assert result.exit_code == 2 and where in result.stderr and len(result.stderr.splitlines()) == 1
     assert path.read_bytes() == content

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import AnnotateError
 from ..models import ANNOTATOR_PATTERN, GOLD, is_valid_annotator
-from ..store import atomic_write, open_folder_inside, open_inside
+from ..store import atomic_write, open_inside
 
 ACCOUNTS_DIR = ".annotate"
 """The tool's own folder under the project root (git-ignored; it also gets a ``.gitignore`` of its own)."""
@@ -206,25 +206,31 @@ class AccountStore:
     # ----------------------------------------------------------------- reading
 
     def read(self) -> AccountsFile:
-        """The file as it is now (an empty one when it does not exist)."""
+        """The file as it is now (an empty one when it does not exist).
+
+        Refused unread: a file reached through a symbolic link (even one inside the project), a
+        file others may read (git checks files out 0644: one that came through git is not ours),
+        anything but a regular file, a file over ``MAX_FILE_BYTES``.
+        """
         try:
-            folder = open_folder_inside(self.root, ACCOUNTS_DIR)  # no link on the way, not even inside
+            fd = open_inside(self.root, ACCOUNTS_FILE)  # never outside the project
         except FileNotFoundError:
             return AccountsFile()
-        try:
-            fd = os.open(self.path.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=folder)
-        except FileNotFoundError:
-            return AccountsFile()
-        except OSError as exc:
-            raise self._error(exc) from exc
-        finally:
-            os.close(folder)
         with os.fdopen(fd, "rb") as fh:
-            info = os.fstat(fh.fileno())
-            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-                raise AnnotateError("not a regular accounts file (or too large): refusing to read it", ACCOUNTS_FILE)
+            self._check_opened(os.fstat(fh.fileno()))
             raw = fh.read(MAX_FILE_BYTES + 1)
         return self._parse(raw)
+
+    def _check_opened(self, info: os.stat_result) -> None:
+        named = os.stat(self.path, follow_symlinks=False)
+        if stat.S_ISLNK(named.st_mode) or (named.st_dev, named.st_ino) != (info.st_dev, info.st_ino):
+            raise AnnotateError("is a symbolic link: refusing to follow it", ACCOUNTS_FILE)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+            raise AnnotateError("not a regular accounts file (or too large): refusing to read it", ACCOUNTS_FILE)
+        if info.st_mode & 0o077:
+            raise AnnotateError(f"others may read it (mode {stat.S_IMODE(info.st_mode):o}): annotate users makes"
+                                " it 0600, so it did not come from there; refusing it (chmod 600 it if it is"
+                                " yours)", ACCOUNTS_FILE)
 
     def _parse(self, raw: bytes) -> AccountsFile:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pkgutil
 from pathlib import Path
 
 from aiohttp import web
@@ -9,20 +10,19 @@ from aiohttp import web
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 """Jinja templates (autoescaped): the labeling page, the login page, a login link's page."""
-ASSETS = HERE / "assets"
-"""This server's own CSS and JavaScript (textual-serve's terminal, font and styles come from its package)."""
-
-CONTENT_TYPES = {".css": "text/css", ".js": "text/javascript"}
 
 
 class Assets:
     """This server's asset files, read once at start-up and served by name: no path ever reaches the disk."""
 
-    def __init__(self, folder: Path) -> None:
-        self.files = {
-            p.name: (p.read_bytes(), CONTENT_TYPES[p.suffix])
-            for p in sorted(folder.iterdir()) if p.is_file() and p.suffix in CONTENT_TYPES
-        }
+    NAMES = {"annotate.css": "text/css", "annotate.js": "text/javascript"}
+
+    def __init__(self) -> None:
+        self.files: dict[str, tuple[bytes, str]] = {}
+        for name, content_type in self.NAMES.items():
+            data = pkgutil.get_data(__package__ or "annotate.serve", f"assets/{name}")
+            assert data is not None, name
+            self.files[name] = (data, content_type)
 
     async def handle(self, request: web.Request) -> web.Response:
         """``GET /assets/{name}``: one of the files by its exact name, else 404."""

@@ -22,7 +22,7 @@ from textual_serve.server import Server
 from ..errors import AnnotateError
 from .accounts import MAX_NAME, MAX_PASSWORD, Account, AccountStore, check_password
 from .auth import COOKIE, SESSION_MAX, Sessions, Throttle, WebSession
-from .pages import ASSETS, TEMPLATES, Assets, security_headers
+from .pages import TEMPLATES, Assets, security_headers
 from .sessions import (
     CLOSE_BUSY,
     CLOSE_SIGNED_OUT,
@@ -136,7 +136,7 @@ class AnnotateServer(Server):
         self.by_account = Throttle(free=5, cap=30.0)  # guessing alice's password delays alice by 30 s at most
         self.in_flight: set[str] = set()
         self.live: set[SessionService] = set()
-        self.assets = Assets(ASSETS)
+        self.assets = Assets()
         self.static_files = frozenset(
             "/static/" + p.relative_to(self.statics_path).as_posix()
             for p in self.statics_path.rglob("*") if p.is_file() and not p.is_symlink()
