@@ -344,7 +344,8 @@ def _join_punctuation_only(text: str, spans: list[Span]) -> list[Span]:
                 pending = s
                 continue
             if out:
-                out[-1] = (out[-1][0], e)
+                out[-1] = (out[-1][0], e)  # an opener waiting before it is now inside the joined unit too
+                pending = None
                 continue
             pending = s if pending is None else pending
             continue

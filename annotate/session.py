@@ -14,6 +14,7 @@ not with opening: a document opened and left is no annotator's work.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import threading
@@ -58,7 +59,8 @@ from .store import (
 )
 from .yamlio import dump_document
 
-__all__ = ["Change", "FollowCancelled", "LabelSession", "NeedsSegmentation", "SaveStatus"]
+__all__ = ["Change", "ChangeGroup", "FollowCancelled", "LabelSession", "NeedsSegmentation", "SaveStatus"]
+
 
 @dataclass
 class Change:
@@ -69,6 +71,32 @@ class Change:
     after: Fields
     orphan: tuple[int, Orphan] | None = None
     """A re-attached orphan and its place in ``orphans``: undo puts it back, redo takes it again."""
+
+    @property
+    def indices(self) -> list[int]:
+        """The sentences this change touched (one)."""
+        return [self.index]
+
+
+@dataclass
+class ChangeGroup:
+    """Changes of several sentences made by one action (accept every agreed sentence): one undo step.
+
+    Each sentence still gets its own journal line, so what the screen showed is on disk
+    sentence by sentence, exactly as with single changes.
+    """
+
+    parts: list[Change]
+
+    @property
+    def index(self) -> int:
+        """The first sentence changed."""
+        return self.parts[0].index
+
+    @property
+    def indices(self) -> list[int]:
+        """Every sentence changed, in order."""
+        return [part.index for part in self.parts]
 
 
 @dataclass
@@ -113,8 +141,8 @@ class LabelSession:
         self.report = report
         self.path = project.label_path(doc.id, annotator)
         self.where = project.display(self.path)
-        self.undo_stack: list[Change | BoundaryEdit] = []
-        self.redo_stack: list[Change | BoundaryEdit] = []
+        self.undo_stack: list[Change | ChangeGroup | BoundaryEdit] = []
+        self.redo_stack: list[Change | ChangeGroup | BoundaryEdit] = []
         self.status = SaveStatus()
         self._journal_fd: int | None = None
         self._journal_entries = 0
@@ -204,11 +232,7 @@ class LabelSession:
         written in the same journal line but not undone with the change (time spent).
         """
         also = also or {}
-        unknown = (set(fields) | set(also)) - set(EDITABLE)
-        if unknown:
-            raise ValueError(f"not editable: {sorted(unknown)}")
-        if "label" in fields and fields["label"] is not None and fields["label"] not in self.tagset.names:
-            raise AnnotateError(f"{fields['label']!r} is not a label of tagset {self.tagset.name}")
+        self._check_fields({**fields, **also})
         with self._lock:
             now = self.fields(index)
             before = {k: now[k] for k in fields}
@@ -229,13 +253,58 @@ class LabelSession:
             self.redo_stack.clear()
         return change
 
-    def undo(self) -> Change | BoundaryEdit | None:
+    def _check_fields(self, fields: Fields) -> None:
+        unknown = set(fields) - set(EDITABLE)
+        if unknown:
+            raise ValueError(f"not editable: {sorted(unknown)}")
+        if "label" in fields and fields["label"] is not None and fields["label"] not in self.tagset.names:
+            raise AnnotateError(f"{fields['label']!r} is not a label of tagset {self.tagset.name}")
+
+    def change_many(self, edits: list[tuple[int, Fields]]) -> ChangeGroup | None:
+        """Change several sentences as one undoable step (None when none of them changes).
+
+        Every sentence gets its own journal line; the lines are written together and
+        fsynced once before this returns, with the same guarantees as :meth:`change`.
+        """
+        for _index, fields in edits:
+            self._check_fields(fields)
+        parts = []
+        with self._lock:
+            for index, fields in edits:
+                now = self.fields(index)
+                before = {k: now[k] for k in fields}
+                if before != fields:
+                    apply_fields(self.labels, index, fields)
+                    parts.append(Change(index, before, dict(fields)))
+            if not parts:
+                return None
+            self._journal_many([(part.index, part.after) for part in parts])
+        if not self.exists:
+            self.fold()  # the first change brings the label file into being
+        group = ChangeGroup(parts)
+        self.undo_stack.append(group)
+        self.redo_stack.clear()
+        return group
+
+    def _restore(self, parts: list[Change], side: str) -> None:
+        """Put the fields of ``side`` ("before" or "after") of these changes back, journaled."""
+        with self._lock:
+            edits = [(part.index, getattr(part, side)) for part in parts]
+            for index, fields in edits:
+                apply_fields(self.labels, index, fields)
+            self._journal_many(edits)
+
+    def undo(self) -> Change | ChangeGroup | BoundaryEdit | None:
         """Undo the last change of this session; returns it (its index is where to move)."""
         if not self.undo_stack:
             return None
         change = self.undo_stack.pop()
         if isinstance(change, BoundaryEdit):
             return self._redo_boundary(change, undo=True)
+        if isinstance(change, ChangeGroup):
+            self._restore(change.parts[::-1], "before")
+            self.redo_stack.append(change)
+            return change
         if change.orphan is not None:  # the orphan is saved back before its label leaves the sentence
             k, orphan = change.orphan
             with self._lock:
@@ -251,13 +320,17 @@ class LabelSession:
         self.redo_stack.append(change)
         return change
 
-    def redo(self) -> Change | BoundaryEdit | None:
+    def redo(self) -> Change | ChangeGroup | BoundaryEdit | None:
         """Redo the last undone change; returns it."""
         if not self.redo_stack:
             return None
         change = self.redo_stack.pop()
         if isinstance(change, BoundaryEdit):
             return self._redo_boundary(change, undo=False)
+        if isinstance(change, ChangeGroup):
+            self._restore(change.parts, "after")
+            self.undo_stack.append(change)
+            return change
         with self._lock:
             apply_fields(self.labels, change.index, change.after)
             self._journal(change.index, change.after)
@@ -345,7 +418,12 @@ class LabelSession:
         return self._disk_stamp is not None
 
     def _journal(self, index: int, fields: Fields) -> None:
-        line = journal_line(index, self.labels.sentences[index].span, fields)
+        self._journal_many([(index, fields)])
+
+    def _journal_many(self, edits: list[tuple[int, Fields]]) -> None:
+        """Append one journal line per sentence and fsync once; on failure keep them pending (never a torn line)."""
+        sents = self.labels.sentences
+        lines = b"".join(journal_line(index, sents[index].span, fields) for index, fields in edits)
         good_size: int | None = None
         try:
             if self._journal_fd is None:
@@ -354,22 +432,22 @@ class LabelSession:
             good_size = os.lseek(self._journal_fd, 0, os.SEEK_END)
             if self.status.pending:
                 self._journal_pending()
-            os.write(self._journal_fd, line)
+            _write_all(self._journal_fd, lines)
             os.fsync(self._journal_fd)
-            self._journal_entries += 1
+            self._journal_entries += len(edits)
             self.status.error = None
         except (OSError, RefusedPath) as exc:
             if self._journal_fd is not None and good_size is not None:
                 with contextlib.suppress(OSError):  # never leave a torn line for the next write
                     os.ftruncate(self._journal_fd, good_size)
-            self.status.pending.append((index, dict(fields)))
+            self.status.pending.extend((index, dict(fields)) for index, fields in edits)
             why = exc.strerror if isinstance(exc, OSError) else str(exc)
             self.status.error = f"{self.where}: cannot save ({why}); changes kept in memory"
 
     def _journal_pending(self) -> None:
         assert self._journal_fd is not None
         sents = self.labels.sentences
-        os.write(self._journal_fd, b"".join(journal_line(i, sents[i].span, f) for i, f in self.status.pending))
+        _write_all(self._journal_fd, b"".join(journal_line(i, sents[i].span, f) for i, f in self.status.pending))
         self.status.pending.clear()
 
     @property
@@ -576,6 +654,16 @@ class LabelSession:
             if s.label is not None:
                 counts[s.label] = counts.get(s.label, 0) + 1
         return counts
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write every byte (a short write, as on a nearly full disk, goes on until done or an error is raised)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if written <= 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        view = view[written:]
 
 
 def _file_stamp(path: Path) -> tuple[int, int, int] | None:

@@ -336,9 +336,10 @@ class Model:
     # navigation ---------------------------------------------------------------------
 
     def first_unlabeled(self, after: int = -1) -> int | None:
+        """The next unlabeled sentence (on the review screen with disagreements only: of those shown)."""
         for k in range(1, self.n + 1):
             i = (after + k) % self.n
-            if self.cell(i)[LABEL] is None:
+            if self.cell(i)[LABEL] is None and (not self.review or self._navigable(i)):
                 return i
         return None
 
@@ -366,7 +367,10 @@ class Model:
         return j if 0 <= j < self.n else i
 
     def goto(self, i: int) -> None:
+        """Move the cursor; going to a sentence the filter hides (undo, redo) shows every sentence again."""
         self.cursor = max(0, min(i, self.n - 1))
+        if self.review and not self._navigable(self.cursor):
+            self.only_disagreements = False
 
     # keys -------------------------------------------------------------------------------
 
@@ -378,7 +382,9 @@ class Model:
             else:
                 self._label(step.arg)
         elif op == "accept":
-            if self.review:
+            if self.review and self.cell(self.cursor)[LABEL] is not None:  # decided: Enter keeps it, moves on
+                self._move_on(self.cursor)
+            elif self.review:
                 suggestion = self.rows[self.cursor].suggestion  # type: ignore[index]
                 if suggestion is not None:
                     self._decide(suggestion)
@@ -389,9 +395,9 @@ class Model:
             if nxt is not None:
                 self.goto(nxt)
         elif op == "first":
-            self.goto(0)
+            self.goto(min(i for i in range(self.n) if self._navigable(i)) if self.review else 0)
         elif op == "last":
-            self.goto(self.n - 1)
+            self.goto(max(i for i in range(self.n) if self._navigable(i)) if self.review else self.n - 1)
         elif op == "clear":
             fields = {LABEL: None, REVIEWER_F: None, ALABELS: None} if self.review else {LABEL: None}
             if self.change(self.cursor, fields) and not self.review:
@@ -445,6 +451,9 @@ class Model:
         assert self.rows is not None
         i = self.cursor
         self.change(i, {LABEL: label, REVIEWER_F: self.reviewer, ALABELS: self.rows[i].labels})
+        self._move_on(i)
+
+    def _move_on(self, i: int) -> None:
         nxt = self._next_unresolved(i)
         self.goto(self._step(i, 1) if nxt is None else nxt)
 
@@ -495,7 +504,8 @@ class ScreenReader:
         self.sentence_re = re.compile(rf"Sentence (\d+) of {n}\s+(?:({alt})(?= |$)(\s+unsure\b)?)?")
         self.gold_re = re.compile(rf"^ *gold +({alt})(?= |$)", re.M)
         self.bar_re = re.compile(rf" (\d+)/{n} ")
-        self.count_res = [re.compile(rf"\b{re.escape(s)} (\d+)\b") for s in self.short]
+        self.count_res = [re.compile(rf"\b(?:{re.escape(name)}|{re.escape(s.lower())}) (\d+)\b")
+                          for name, s in zip(self.names, self.short, strict=True)]  # full names, or short
         self.unsure_re = re.compile(r" \?(\d+)\b")
         self.row_re = re.compile(r"▶ *(\d+) ")
         num_width = len(str(n))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -28,19 +28,36 @@ labels:
   key: f
   color: green
   definition: A checkable statement presented as true.
+  rules:
+  - Reported events stated without hedging are facts.
+  examples:
+  - Kim arrived in Beijing on Tuesday.
 - name: speculation
   key: s
   color: yellow
   definition: A guess, prediction or hedged statement.
+  rules:
+  - Hedges such as may, could, is expected to mark speculation.
+  examples:
+  - Kim may also seek China's support.
 - name: quote
   key: q
   color: cyan
   definition: Words attributed to someone.
+  rules:
+  - A sentence that is mostly a direct quotation is a quote.
+  examples:
+  - '"We will not give in", Kim said.'
 - name: opinion
   key: o
   color: magenta
   definition: A judgement or evaluation.
+  rules:
+  - Evaluative words the writer does not attribute mark opinion.
+  examples:
+  - The summit achieved very little.
 """
+"""The claim-types tagset of the tests: fixed (the shipped one may change), one rule and example per label."""
 
 # Used when the repository's seed is missing: a headline, a blank line, then sentences.
 FALLBACK_SEED = (
@@ -151,6 +168,23 @@ def start_labels(project: Project, doc_id: str = SEED_ID, annotator: str = "alic
     finally:
         session.close()
     return session.path
+
+
+def label_as(project: Project, annotator: str, labels: Sequence[str | None], doc_id: str = SEED_ID,
+             unsure_at: Sequence[int] = (), **first: object) -> None:
+    """Label a document as ``annotator`` through a session: ``labels`` from the first sentence on (None: left
+    unlabeled), the sentences ``unsure_at`` flagged, and ``first`` (note=..., unsure=...) set on the first one."""
+    session = LabelSession.open(project, project.document(doc_id), annotator, project.tagset())
+    try:
+        for i, label in enumerate(labels):
+            if label is not None:
+                session.change(i, label=label)
+        for i in unsure_at:
+            session.change(i, unsure=True)
+        if first:
+            session.change(0, **first)
+    finally:
+        session.close()
 
 
 def crash(session: LabelSession) -> None:

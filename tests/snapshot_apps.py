@@ -4,97 +4,57 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from conftest import MINIMAL_TAGSET, SEED_ID, label_as, make_project
+from conftest import REPO as REPO  # the repository root, for tests that run the CLI from it
 from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import Static
 
-from annotate.session import LabelSession
 from annotate.store import Project
 from annotate.tui.app import AnnotateApp, make_app
-from annotate.tui.label_screen import LabelScreen
+from annotate.tui.document_screen import DocumentScreen
+from annotate.tui.options import AppOptions
 
-REPO = Path(__file__).resolve().parent.parent
-"""The repository root (the seed document is copied from here)."""
-
-DOC = "kim-visits-beijing"
+DOC = SEED_ID
 """The document every TUI test labels."""
-
-TAGSET_YAML = """\
-name: claim-types
-version: 1
-description: What kind of claim a sentence of a news article makes.
-labels:
-  - name: fact
-    key: f
-    color: green
-    definition: A checkable statement about what happened or what is.
-    rules:
-      - Reported events stated without hedging are facts.
-    examples:
-      - Kim arrived in Beijing on Tuesday.
-  - name: speculation
-    key: s
-    color: yellow
-    definition: A guess about what may happen or why something happened.
-    rules:
-      - Hedges such as may, could, is expected to mark speculation.
-    examples:
-      - Kim may also seek China's support.
-  - name: quote
-    key: q
-    color: cyan
-    definition: Someone's words, reported in quotation marks.
-    rules:
-      - A sentence that is mostly a direct quotation is a quote.
-    examples:
-      - '"We will not give in", Kim said.'
-  - name: opinion
-    key: o
-    color: magenta
-    definition: The writer's own judgement or evaluation.
-    rules:
-      - Evaluative words the writer does not attribute mark opinion.
-    examples:
-      - The summit achieved very little.
-"""
-"""The claim-types tagset of the test projects (fixed, so snapshots stay put)."""
 
 SECOND_DOC_TEXT = "The talks ended on Friday.\n\nBoth sides may meet again in March.\n"
 """A short second document (two sentences) for the queue tests."""
 
+F, S, Q, OP = "fact", "speculation", "quote", "opinion"
+ALICE = [F, S, F, Q, F, S, Q, F, S, F, Q, F, F, F, F, Q, OP, Q, F, F, F, F, Q, S, None]
+BOB = [F, S, F, Q, F, F, Q, OP, S, F, OP, F, F, F, F, Q, OP, Q, S, F, F, F, Q, None, None]
+CAROL = [F, S, F, Q, F, F, Q, Q, S, F, Q, F, F, F, F, Q, OP, Q, S, F, F, F, Q, S, None]
+"""Three annotators' labels of the 25 sentences of the sample article (the review tests and snapshots).
+
+alice and bob disagree on sentences 6, 8, 11 and 19 (indices 5, 7, 10, 18); bob left 24
+unlabeled, both left 25; carol sides with bob on 6 and 19 and with alice on 11."""
+
 
 def build_project(root: Path, second_doc: bool = False) -> Project:
-    """A project at ``root``: the repo's seed document and the fixed :data:`TAGSET_YAML`.
+    """A project at ``root``: the sample article and the fixed :data:`MINIMAL_TAGSET`.
 
     The tagset is always written here (not copied), so screens do not change when the
     shipped tagset does. ``second_doc`` adds ``seeds/talks-end.txt``.
     """
-    (root / "seeds").mkdir(parents=True, exist_ok=True)
-    (root / "schemas").mkdir(parents=True, exist_ok=True)
-    (root / "seeds" / f"{DOC}.txt").write_bytes((REPO / "seeds" / f"{DOC}.txt").read_bytes())
-    (root / "schemas" / "claim-types.yaml").write_text(TAGSET_YAML, encoding="utf-8")
+    project = make_project(root)
+    (project.schemas / "claim-types.yaml").write_text(MINIMAL_TAGSET, encoding="utf-8")
     if second_doc:
-        (root / "seeds" / "talks-end.txt").write_text(SECOND_DOC_TEXT, encoding="utf-8")
-    return Project(root)
+        (project.seeds / "talks-end.txt").write_text(SECOND_DOC_TEXT, encoding="utf-8")
+    return project
 
 
-def prelabel(project: Project, labels: list[str | None], doc: str = DOC, **fields: Any) -> None:
-    """Label the first sentences of a document through the library (quicker than keys).
+def prelabel(project: Project, labels: Sequence[str | None], doc: str = DOC, **fields: Any) -> None:
+    """Label the first sentences of a document as alice through the library (quicker than keys).
 
     ``fields`` (note=..., unsure=...) are set on the first sentence.
     """
-    session = LabelSession.open(project, project.document(doc), "alice", project.tagset())
-    try:
-        for i, name in enumerate(labels):
-            if name is not None:
-                session.change(i, label=name)
-        if fields:
-            session.change(0, **fields)
-    finally:
-        session.close()
+    label_as(project, "alice", labels, doc, **fields)
 
 
 def fixed_root(name: str) -> Path:
@@ -105,26 +65,46 @@ def fixed_root(name: str) -> Path:
     return root
 
 
+def app_for(project: Project, annotator: str = "alice", docs: Sequence[str] = (), **options: Any) -> AnnotateApp:
+    """The app as the CLI builds it: ``docs`` open in turn (none: the home screen), with these options."""
+    return make_app(AppOptions(project, annotator, documents=[project.document(d) for d in docs], **options))
+
+
 def home_app(name: str = "home") -> AnnotateApp:
-    """The home screen: one document partly labeled, one finished, one not started."""
+    """The home screen: documents partly labeled, finished, not started, and three that cannot be read."""
     project = build_project(fixed_root(name), second_doc=True)
     (project.seeds / "aaa-done.txt").write_text("It rained.\n\nThe match was called off.\n", encoding="utf-8")
+    (project.seeds / "empty.txt").write_bytes(b"")
+    (project.seeds / "latin1-menu.txt").write_bytes("Café au lait. It is hot.\n".encode("latin-1"))
+    (project.seeds / "scan.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     prelabel(project, ["fact", "fact"], "aaa-done")
     prelabel(project, ["fact", "speculation", "quote", None, "opinion"], unsure=True)
-    return make_app(project, "alice", home=True)
+    return app_for(project)
 
 
 def label_app(name: str = "label") -> AnnotateApp:
     """The labeling screen on the seed document, for a fresh annotator."""
-    project = build_project(fixed_root(name))
-    return make_app(project, "alice", documents=[project.document(DOC)], home=False)
+    return app_for(build_project(fixed_root(name)), docs=[DOC])
 
 
-async def wait_for_document(pilot: Pilot[None], limit: int = 200) -> LabelScreen:
-    """Wait until the labeling screen's worker has opened the document; returns the screen."""
+def review_project(root: Path, annotators: dict[str, list[str | None]]) -> Project:
+    """The sample article labeled by ``annotators`` (alice is unsure of sentence 9)."""
+    project = build_project(root)
+    for annotator, labels in annotators.items():
+        label_as(project, annotator, labels, unsure_at=(8,) if annotator == "alice" else ())
+    return project
+
+
+def review_app(name: str, annotators: dict[str, list[str | None]], review: Sequence[str] = ()) -> AnnotateApp:
+    """The review screen of carl on the sample article labeled by ``annotators``."""
+    return app_for(review_project(fixed_root(name), annotators), "carl", [DOC], review=review)
+
+
+async def wait_for_document(pilot: Pilot[None], limit: int = 300) -> Any:
+    """Wait until the labeling (or review) screen's worker has opened the document; returns the screen."""
     for _ in range(limit):
         screen = pilot.app.screen
-        if isinstance(screen, LabelScreen) and screen.session is not None:
+        if isinstance(screen, DocumentScreen) and screen.session is not None:
             await pilot.pause()
             return screen
         await pilot.pause(0.01)
@@ -133,12 +113,22 @@ async def wait_for_document(pilot: Pilot[None], limit: int = 200) -> LabelScreen
 
 @asynccontextmanager
 async def labeling(project: Project, docs: tuple[str, ...] = (DOC,), size: tuple[int, int] = (100, 40),
-                   annotator: str = "alice") -> AsyncIterator[tuple[AnnotateApp, Pilot[None], LabelScreen]]:
-    """Run the app on the labeling screen and wait for the document to open."""
-    app = make_app(project, annotator, documents=[project.document(d) for d in docs], home=False)
+                   annotator: str = "alice", **options: Any) -> AsyncIterator[tuple[AnnotateApp, Pilot[None], Any]]:
+    """Run the app on the labeling screen (or with ``review=...`` the review screen) and wait for it to open."""
+    app = app_for(project, annotator, docs, **options)
     async with app.run_test(size=size) as pilot:
         screen = await wait_for_document(pilot)
         yield app, pilot, screen
+
+
+def text_of(screen: Screen, selector: str) -> str:
+    """The plain text of a Static (the #bar, #focus or #agreement line)."""
+    return str(screen.query_one(selector, Static).content)
+
+
+def screen_lines(app: AnnotateApp) -> list[str]:
+    """The text of every row of the terminal as the app draws it now."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
 
 
 def pressing(*keys: str) -> Callable[[Pilot[None]], object]:

@@ -33,7 +33,7 @@ from annotate.reading import document_labels as load_document_labels
 from annotate.reading import journal_path, load_current
 from annotate.session import LabelSession
 from annotate.store import LabelLock, Project, atomic_write, dump_label_file, read_label_file
-from annotate.tui.app import make_app
+from annotate.tui.app import AppOptions, make_app
 from annotate.tui.label_screen import LabelScreen
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -433,7 +433,7 @@ async def test_the_screen_follows_a_replaced_file_and_never_writes_the_old_state
     session.change(1, label="fact")
     session.close()
     path = project.label_path(SEED_ID, "alice")
-    app = make_app(project, "alice", documents=[project.document(SEED_ID)], home=False)
+    app = make_app(AppOptions(project, "alice", documents=[project.document(SEED_ID)]))
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await wait_for_document(pilot, 300)
         assert screen.session is not None
@@ -460,11 +460,11 @@ async def test_the_screen_follows_a_replaced_file_and_never_writes_the_old_state
 @run_async
 async def test_the_screen_notices_a_replacement_by_itself(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     """No direct call: the screen's own watch timer reloads the file."""
-    from annotate.tui import label_screen
+    from annotate.tui import document_screen
 
-    monkeypatch.setattr(label_screen, "WATCH_INTERVAL", 0.05)
+    monkeypatch.setattr(document_screen, "WATCH_INTERVAL", 0.05)
     path = start_labels(project)
-    app = make_app(project, "alice", documents=[project.document(SEED_ID)], home=False)
+    app = make_app(AppOptions(project, "alice", documents=[project.document(SEED_ID)]))
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await wait_for_document(pilot, 300)
         assert screen.session is not None

@@ -34,8 +34,8 @@ from annotate.models import GOLD, LabelFile, Sentence
 from annotate.reading import journal_path, load_current
 from annotate.session import LabelSession
 from annotate.store import Project, read_label_file, save_label_file
-from annotate.tui import label_screen
-from annotate.tui.app import AnnotateApp, make_app
+from annotate.tui import document_screen
+from annotate.tui.app import AnnotateApp, AppOptions, make_app
 from annotate.tui.dialogs import OrphansDialog
 from annotate.tui.document_view import DocumentView
 from annotate.tui.label_screen import LabelScreen
@@ -55,7 +55,7 @@ REWRITTEN_AT, DELETED_AT, RESPACED_AT = 2, 4, 6
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """The screen's clock stands still: no time spent is recorded, so only labels carry data."""
-    monkeypatch.setattr(label_screen, "time", SimpleNamespace(monotonic=lambda: 1000.0))
+    monkeypatch.setattr(document_screen, "time", SimpleNamespace(monotonic=lambda: 1000.0))
 
 
 # helpers ---------------------------------------------------------------------------------------------------
@@ -286,7 +286,7 @@ class Gate:
 
         monkeypatch.setattr(segment_module, "iter_segment", gated)
         monkeypatch.setattr(reading_module, "PROGRESS_EVERY", 1)
-        monkeypatch.setattr(label_screen, "FOLLOW_AT_ONCE_BYTES", 0)  # the sample is followed as a big source is
+        monkeypatch.setattr(document_screen, "FOLLOW_AT_ONCE_BYTES", 0)  # the sample is followed as a big source is
 
 
 Following = tuple[AnnotateApp, Pilot[None], LabelScreen, Gate, list[Sentence], str]
@@ -396,7 +396,7 @@ async def test_a_label_file_from_before_the_edit_pulled_later_is_re_anchored(pro
 @run_async
 async def test_the_watch_timer_notices_an_edited_source_by_itself(project: Project,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(label_screen, "WATCH_INTERVAL", 0.05)
+    monkeypatch.setattr(document_screen, "WATCH_INTERVAL", 0.05)
     async with labeling(project, size=(120, 40)) as (app, pilot, screen):
         assert screen.session is not None
         await pilot.press("1", "2", "3", "4", "1", "2", "3", "4")
@@ -506,7 +506,7 @@ def test_labels_made_after_an_unnoticed_edit_survive_the_next_open(project: Proj
 @run_async
 async def test_source_edited_between_sessions(project: Project) -> None:
     doc = project.document(SEED_ID)
-    app = make_app(project, "alice", documents=[doc], home=False)
+    app = make_app(AppOptions(project, "alice", documents=[doc]))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await wait_for_document(pilot)
         assert screen.session is not None
@@ -519,7 +519,7 @@ async def test_source_edited_between_sessions(project: Project) -> None:
     result = validate(project)  # the file on disk is stale until it is opened (or validate --fix)
     assert result.exit_code == 1 and "validate --fix" in result.output
 
-    app = make_app(project, "alice", documents=[doc], home=False)
+    app = make_app(AppOptions(project, "alice", documents=[doc]))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await wait_for_document(pilot)
         assert screen.session is not None
@@ -556,10 +556,10 @@ BOB = ["fact", "fact", "quote", "opinion", "opinion", "speculation", "quote", "f
 async def test_review_screen_follows_an_edited_source(project: Project, monkeypatch: pytest.MonkeyPatch,
                                                       in_a_worker: bool) -> None:
     if in_a_worker:
-        monkeypatch.setattr(label_screen, "FOLLOW_AT_ONCE_BYTES", 0)
+        monkeypatch.setattr(document_screen, "FOLLOW_AT_ONCE_BYTES", 0)
     label_as(project, "alice", LABELS)
     label_as(project, "bob", BOB)
-    app = make_app(project, "carl", documents=[project.document(SEED_ID)], home=False, review=[])
+    app = make_app(AppOptions(project, "carl", documents=[project.document(SEED_ID)], review=[]))
     gold = project.label_path(SEED_ID, GOLD)
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await wait_for_document(pilot)

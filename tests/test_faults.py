@@ -31,7 +31,7 @@ from annotate.models import LabelFile
 from annotate.reading import journal_path, load_current
 from annotate.session import LabelSession
 from annotate.store import LabelLock, Project, read_label_file
-from annotate.tui.app import make_app
+from annotate.tui.app import AppOptions, make_app
 from annotate.tui.label_screen import LabelScreen
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -341,7 +341,7 @@ def row_text(screen: LabelScreen, index: int) -> str:
 async def test_the_screen_shows_the_fault_and_saves_once_it_clears(project: Project, faults: Faults,
                                                                    code: int) -> None:
     path = start_labels(project)  # a file to keep intact
-    app = make_app(project, "alice", documents=[project.document(SEED_ID)], home=False)
+    app = make_app(AppOptions(project, "alice", documents=[project.document(SEED_ID)]))
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await wait_for_document(pilot, 300)
         assert screen.session is not None
@@ -375,11 +375,11 @@ async def test_the_screen_shows_the_fault_and_saves_once_it_clears(project: Proj
 async def test_the_screen_reports_a_failed_background_fold(project: Project, faults: Faults,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """The journal works but the YAML rewrite fails: the label is safe, the fold error is shown, a retry saves."""
-    from annotate.tui import label_screen
+    from annotate.tui import document_screen
 
-    monkeypatch.setattr(label_screen, "FOLD_DELAY", 0.05)
+    monkeypatch.setattr(document_screen, "FOLD_DELAY", 0.05)
     path = start_labels(project)  # a file to keep intact
-    app = make_app(project, "alice", documents=[project.document(SEED_ID)], home=False)
+    app = make_app(AppOptions(project, "alice", documents=[project.document(SEED_ID)]))
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await wait_for_document(pilot, 300)
         assert screen.session is not None

@@ -11,29 +11,26 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import SEED_ID, run_async
+from conftest import SEED_ID, label_as, run_async
+from snapshot_apps import ALICE, BOB, CAROL, labeling, screen_lines, text_of
 from textual.pilot import Pilot
-from textual.widgets import Static
 
 from annotate.cli import main
 from annotate.models import GOLD, LabelFile, Tagset
 from annotate.reading import journal_path, load_current
 from annotate.session import LabelSession
 from annotate.store import LabelLock, Project, read_label_file
-from annotate.tui import label_screen
-from annotate.tui.app import AnnotateApp, make_app
+from annotate.tui import document_screen
+from annotate.tui.app import AnnotateApp, AppOptions
 from annotate.tui.dialogs import NoteDialog
+from annotate.tui.keybar import KeyBar
 from annotate.tui.review_screen import ReviewScreen
 
 DOC = SEED_ID
 F, S, Q, OP = "fact", "speculation", "quote", "opinion"
 Labels = list[str | None]
 
-# 25 sentences. alice and bob disagree on 6, 8, 11 and 19 (indices 5, 7, 10, 18); bob left 24
-# unlabeled, both left 25; alice is unsure of 9 (index 8). To review, in order: 5, 7, 8, 10, 18, 23, 24.
-ALICE: Labels = [F, S, F, Q, F, S, Q, F, S, F, Q, F, F, F, F, Q, OP, Q, F, F, F, F, Q, S, None]
-BOB: Labels = [F, S, F, Q, F, F, Q, OP, S, F, OP, F, F, F, F, Q, OP, Q, S, F, F, F, Q, None, None]
-CAROL: Labels = [F, S, F, Q, F, F, Q, Q, S, F, Q, F, F, F, F, Q, OP, Q, S, F, F, F, Q, S, None]
+# snapshot_apps.ALICE, BOB, CAROL: alice is unsure of 9 (index 8). To review, in order: 5, 7, 8, 10, 18, 23, 24.
 TO_REVIEW = [5, 7, 8, 10, 18, 23, 24]
 REVIEWER = "carl"
 
@@ -43,35 +40,21 @@ REVIEWER = "carl"
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """The screen's clock stands still: no time spent is recorded, so moving never writes the file."""
-    monkeypatch.setattr(label_screen, "time", SimpleNamespace(monotonic=lambda: 1000.0))
-
-
-def write_labels(project: Project, name: str, labels: Labels, tagset: Tagset,
-                 unsure: tuple[int, ...] = ()) -> None:
-    """Label the sample article as ``name`` through a LabelSession."""
-    session = LabelSession.open(project, project.document(DOC), name, tagset)
-    try:
-        for i, label in enumerate(labels):
-            if label is not None:
-                session.change(i, label=label)
-        for i in unsure:
-            session.change(i, unsure=True)
-    finally:
-        session.close()
+    monkeypatch.setattr(document_screen, "time", SimpleNamespace(monotonic=lambda: 1000.0))
 
 
 @pytest.fixture
 def pair(project: Project, tagset: Tagset) -> Project:
     """The sample article labeled by alice (unsure of sentence 9) and bob."""
-    write_labels(project, "alice", ALICE, tagset, unsure=(8,))
-    write_labels(project, "bob", BOB, tagset)
+    label_as(project, "alice", ALICE, unsure_at=(8,))
+    label_as(project, "bob", BOB)
     return project
 
 
 @pytest.fixture
 def trio(pair: Project, tagset: Tagset) -> Project:
     """... and by carol, who sides with bob on 6 and 19 and with alice on 11."""
-    write_labels(pair, "carol", CAROL, tagset)
+    label_as(pair, "carol", CAROL)
     return pair
 
 
@@ -98,17 +81,13 @@ def gold_yaml(project: Project) -> LabelFile:
     return read_label_file(gold_path(project))[0]
 
 
-def text_of(screen: ReviewScreen, selector: str) -> str:
-    return str(screen.query_one(selector, Static).content)
-
-
 def words(text: str) -> list[str]:
     """The lines of a text with their runs of spaces squeezed (label badges are padded)."""
     return [" ".join(line.split()) for line in text.splitlines()]
 
 
 def gutter(screen: ReviewScreen, index: int) -> str:
-    return "".join(seg.text for seg in screen._gutter(index, index == screen.cursor))
+    return "".join(seg.text for seg in screen.sentence_gutter(index, index == screen.cursor))
 
 
 def decision(project: Project, index: int) -> tuple[str | None, str | None, dict[str, str | None] | None]:
@@ -121,24 +100,13 @@ def given(*coders: Labels, names: tuple[str, ...] = ("alice", "bob", "carol"), i
     return {name: labels[index] for name, labels in zip(names, coders, strict=False)}
 
 
-async def wait_for_review(pilot: Pilot[None], limit: int = 300) -> ReviewScreen:
-    for _ in range(limit):
-        screen = pilot.app.screen
-        if isinstance(screen, ReviewScreen) and screen.session is not None:
-            await pilot.pause()
-            return screen
-        await pilot.pause(0.01)
-    raise AssertionError(f"the review screen did not open; screen is {pilot.app.screen!r}")
-
-
 @asynccontextmanager
 async def reviewing(project: Project, review: list[str] | None = None, size: tuple[int, int] = (120, 40),
                     tagset: Tagset | None = None, doc: str = DOC
                     ) -> AsyncIterator[tuple[AnnotateApp, Pilot[None], ReviewScreen]]:
-    app = make_app(project, REVIEWER, tagset or project.tagset(), documents=[project.document(doc)], home=False,
-                   review=review or [])
-    async with app.run_test(size=size) as pilot:
-        screen = await wait_for_review(pilot)
+    """The review screen of REVIEWER on ``doc``, open."""
+    async with labeling(project, (doc,), size, REVIEWER, review=review or [], tagset=tagset) as (app, pilot, screen):
+        assert isinstance(screen, ReviewScreen)
         yield app, pilot, screen
 
 
@@ -284,12 +252,104 @@ async def test_enter_on_a_tie_changes_nothing(pair: Project) -> None:
 
 
 @run_async
-async def test_tab_walks_only_what_needs_review(pair: Project) -> None:
+async def test_enter_on_a_decided_tie_moves_on(trio: Project) -> None:
+    """Issue 12, item 5: Enter on a tie already decided said "No majority here" again instead of moving on."""
+    async with reviewing(trio) as (app, pilot, screen):
+        await pilot.press("enter")  # sentence 6: the majority
+        assert screen.cursor == 7  # a three-way tie
+        await pilot.press("4")  # decided by its key
+        assert decision(trio, 7) == (OP, REVIEWER, {"alice": F, "bob": OP, "carol": Q})
+        after_tie = screen.cursor
+        await pilot.press("k")
+        assert screen.cursor == 7
+        assert "keeps the decision" in words(text_of(screen, "#focus"))[0]
+        before = files_of(gold_path(trio))
+        app._notifications.clear()
+        await pilot.press("enter")
+        assert screen.cursor == after_tie  # on to the next sentence to review
+        assert not any("No majority" in n.message for n in app._notifications)
+        assert files_of(gold_path(trio)) == before and decision(trio, 7)[0] == OP  # the decision stays
+        await pilot.press("home", "enter", "k")  # a decided agreed sentence: Enter keeps it as well
+        await pilot.press("home")
+        assert decision(trio, 0) == (F, REVIEWER, {"alice": F, "bob": F, "carol": F})
+        await pilot.press("enter")
+        assert screen.cursor != 0 and decision(trio, 0)[0] == F
+        await quit_app(pilot)
+
+
+AGREED_UNDECIDED = [i for i in range(25) if i not in TO_REVIEW]
+"""The sentences alice and bob labeled alike, nobody unsure (18 of them)."""
+
+
+@run_async
+async def test_accept_every_agreed_sentence_at_once_asks_first_and_undoes_in_one_step(
+        pair: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    from annotate.tui.dialogs import ConfirmDialog
+
+    monkeypatch.setattr(document_screen, "FOLD_DELAY", 1000.0)  # the journal holds every change meanwhile
+    path = gold_path(pair)
     async with reviewing(pair) as (app, pilot, screen):
+        await pilot.press("home", "2")  # sentence 1 (agreed: fact) decided otherwise by hand
+        assert decision(pair, 0)[0] == S
+        await pilot.press("A")
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        assert "17 sentences" in dialog.question  # the agreed ones not decided yet
+        await pilot.press("escape")  # no: nothing changes
+        assert app.screen is screen and [decision(pair, i)[0] for i in AGREED_UNDECIDED[1:]] == [None] * 17
+        journal = journal_path(path).read_bytes() if journal_path(path).exists() else b""
+        await pilot.press("A", "y")
+        assert app.screen is screen
+        for i in AGREED_UNDECIDED[1:]:
+            assert decision(pair, i) == (ALICE[i], REVIEWER, {"alice": ALICE[i], "bob": BOB[i]})
+        assert decision(pair, 0)[0] == S  # a decision by hand is never overwritten
+        assert [decision(pair, i)[0] for i in TO_REVIEW] == [None] * len(TO_REVIEW)
+        added = journal_path(path).read_bytes()[len(journal):].splitlines()
+        assert len(added) == 17  # one durable journal line per sentence
+        assert "decided 0" in text_of(screen, "#agreement") and "gold  18/25" in text_of(screen, "#bar")
+        await pilot.press("u")  # one step undoes all 17
+        assert [decision(pair, i)[0] for i in AGREED_UNDECIDED] == [S] + [None] * 17
+        await pilot.press("ctrl+y")
+        assert [decision(pair, i)[0] for i in AGREED_UNDECIDED] == [S] + [ALICE[i] for i in AGREED_UNDECIDED[1:]]
+        await pilot.press("A")  # nothing left to accept: said, no dialog
+        assert app.screen is screen
+        assert any("No agreed sentence is waiting" in n.message for n in app._notifications)
+        await quit_app(pilot)
+    gold = gold_yaml(pair)
+    assert gold.labeled == 18 and gold.sentences[0].label == S
+
+
+@run_async
+async def test_accept_every_agreed_sentence_with_enter_and_undo(trio: Project) -> None:
+    async with reviewing(trio) as (app, pilot, screen):
+        await pilot.press("A", "enter")
+        agreed = [i for i, r in enumerate(screen.rows) if r.state == "agreed" and not r.unsure]
+        assert [decision(trio, i)[0] for i in agreed] == [ALICE[i] for i in agreed]
+        await pilot.press("u")
+        assert not gold_now(trio).labeled
+        await quit_app(pilot)
+
+
+def shown_rows(screen: ReviewScreen) -> list[int]:
+    """The sentences the document view draws (by their numbers in the gutter), top to bottom."""
+    view = screen.view
+    assert view is not None
+    rows = [view.sentence_at(y) for y in range(view.virtual_size.height)]
+    return sorted({i for i in rows if i is not None})
+
+
+@run_async
+async def test_tab_hides_the_agreed_sentences_and_says_how_many(pair: Project) -> None:
+    """Issue 12, item 4: "disagreements only" must hide the agreed rows, not list them all."""
+    async with reviewing(pair) as (app, pilot, screen):
+        assert shown_rows(screen) == list(range(25))
         await pilot.press("tab")
         assert screen.only_disagreements
-        assert "disagreements only" in text_of(screen, "#agreement")
-        assert screen.view.dimmed == {i for i in range(25) if i not in TO_REVIEW}
+        assert shown_rows(screen) == TO_REVIEW  # really gone from the view, not dimmed
+        assert screen.view.hidden == {i for i in range(25) if i not in TO_REVIEW}
+        assert "disagreements only (18 agreed hidden)" in text_of(screen, "#agreement")
+        lines = [str(screen.view.render_line(y).text) for y in range(screen.view.size.height)]
+        assert any("5 sentences hidden" in line for line in lines), lines  # between sentence 1 and 6
         seen = []
         for _ in range(7):
             await pilot.press("j")
@@ -297,16 +357,61 @@ async def test_tab_walks_only_what_needs_review(pair: Project) -> None:
         assert seen == [7, 8, 10, 18, 23, 24, 24]
         await pilot.press("k", "k")
         assert screen.cursor == 18
-        await pilot.press("down", "up")
-        assert screen.cursor == 18
+        await pilot.press("home")
+        assert screen.cursor == 5  # the first shown sentence, not sentence 1
+        await pilot.press("end")
+        assert screen.cursor == 24
+        await pilot.press("pageup")
+        assert screen.cursor in TO_REVIEW
         await pilot.press("tab")
-        assert not screen.only_disagreements and screen.view.dimmed == set()
-        assert "showing disagreements only" not in text_of(screen, "#agreement")
-        await pilot.press("j")
-        assert screen.cursor == 19
+        assert not screen.only_disagreements and screen.view.hidden == frozenset()
+        assert shown_rows(screen) == list(range(25))
+        assert "disagreements only" not in text_of(screen, "#agreement")
         await pilot.press("home", "tab")  # on an agreed sentence, the filter moves to the next one to review
         assert screen.cursor == 5
         assert not gold_path(pair).exists()  # moving writes nothing
+
+
+@run_async
+async def test_clicks_and_pages_with_disagreements_only_land_on_shown_sentences(pair: Project) -> None:
+    async with reviewing(pair, size=(100, 24)) as (app, pilot, screen):
+        view = screen.view
+        assert view is not None
+        await pilot.press("tab")
+        await pilot.pause()
+
+        def on_screen() -> dict[int, int]:
+            """Sentence -> the first screen row showing it."""
+            found: dict[int, int] = {}
+            for y in range(view.size.height):
+                index = view.sentence_at(view.scroll_offset.y + y)
+                if index is not None:
+                    found.setdefault(index, y)
+            return found
+
+        for _ in range(3):
+            shown = on_screen()
+            assert len(shown) >= 2 and set(shown) <= set(TO_REVIEW)
+            index = max(i for i in shown if i != screen.cursor)
+            assert await pilot.click(type(view), offset=(view.gutter_width + 3, shown[index]))
+            assert screen.cursor == index
+        for key in ("pagedown", "pagedown", "pageup"):
+            await pilot.press(key)
+            assert screen.cursor in TO_REVIEW, (key, screen.cursor)
+        first, count = view.rows_of(0)
+        assert count == 0  # a hidden sentence has no rows to click on
+
+
+@run_async
+async def test_going_to_a_hidden_sentence_shows_every_sentence_again(pair: Project) -> None:
+    async with reviewing(pair) as (app, pilot, screen):
+        await pilot.press("home", "enter")  # sentence 1: agreed, accepted
+        await pilot.press("tab")
+        assert 0 in screen.view.hidden
+        await pilot.press("u")  # undo goes to sentence 1, which the filter hides: everything is shown
+        assert screen.cursor == 0 and not screen.only_disagreements and not screen.view.hidden
+        assert decision(pair, 0) == (None, None, None)
+        assert any("Showing every sentence" in n.message for n in app._notifications)
 
 
 @run_async
@@ -384,6 +489,46 @@ async def test_one_annotator_quality_control(pair: Project) -> None:
     assert gold_yaml(pair).labeled == 2
 
 
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+@run_async
+async def test_review_key_line_keeps_every_key(pair: Project, size: tuple[int, int]) -> None:
+    """Issue 12, item 8: at 80x24 the review screen's key line lost ^q quit."""
+    async with reviewing(pair, size=size) as (app, pilot, screen):
+        bar = screen.query_one(KeyBar)
+        shown = " ".join(str(bar.render()).splitlines())
+        for entry in bar.entries():
+            assert f"{entry.display} {entry.description}" in shown or f"{entry.display} " in shown
+        for key in ("1f fact", "tab filter", "⏎ accept", "A accept all agreed", "^q quit"):
+            assert key in shown, shown
+        assert len(shown) <= 2 * size[0]  # two rows at most
+        lines = screen_lines(app)
+        assert "^q quit" in lines[-1] or "^q quit" in lines[-2]  # really drawn on the screen
+
+
+def test_grouped_change_is_journaled_per_sentence_and_survives_a_crash(pair: Project, tagset: Tagset) -> None:
+    from conftest import crash
+
+    journal = journal_path(gold_path(pair))
+    session = LabelSession.open(pair, pair.document(DOC), GOLD, tagset)
+    session.change(1, label=S)  # the first change makes the file (and folds)
+    assert not journal.exists()
+    group = session.change_many([(0, {"label": F}), (2, {"label": F}), (3, {"label": Q}), (4, {"label": None})])
+    assert group is not None and group.indices == [0, 2, 3]  # sentence 5 had no label: no change there
+    assert len(journal.read_bytes().splitlines()) == 3  # one line per sentence, all fsynced before returning
+    crash(session)  # kill -9 right after the screen showed them
+    assert [s.label for s in load_current(gold_path(pair)).sentences[:5]] == [F, S, F, Q, None]
+    session = LabelSession.open(pair, pair.document(DOC), GOLD, tagset)
+    try:
+        grouped = session.change_many([(5, {"label": S}), (6, {"label": Q})])
+        assert session.change_many([(5, {"label": S})]) is None  # nothing changes: no undo step
+        assert session.undo() is grouped
+        assert [s.label for s in load_current(gold_path(pair)).sentences[:7]] == [F, S, F, Q, None, None, None]
+        assert session.redo() is grouped and session.undo_stack == [grouped]
+        assert [s.label for s in load_current(gold_path(pair)).sentences[:7]] == [F, S, F, Q, None, S, Q]
+    finally:
+        session.close()
+
+
 # the annotators' files change while the screen runs --------------------------------------------------------
 
 
@@ -421,7 +566,7 @@ async def test_annotator_file_changed_on_disk_is_followed_and_decisions_kept(pai
 @run_async
 async def test_annotator_file_change_is_picked_up_by_the_watch_timer(pair: Project, tagset: Tagset,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(label_screen, "WATCH_INTERVAL", 0.05)
+    monkeypatch.setattr(document_screen, "WATCH_INTERVAL", 0.05)
     async with reviewing(pair) as (app, pilot, screen):
         assert screen.rows[7].labels["bob"] == OP
         bob = LabelSession.open(pair, pair.document(DOC), "bob", tagset)
@@ -449,21 +594,45 @@ async def test_filter_follows_a_reload_of_the_annotators_files(pair: Project, ta
         await pilot.press("j", "j", "j")
         assert screen.cursor == 18  # 5 → 7 → 8 → 18: sentence 11 is skipped
         await pilot.press("home")
-        assert screen.cursor == 0
-        assert screen.view.dimmed == {i for i, r in enumerate(screen.rows) if not r.needs_review}
+        assert screen.cursor == 2  # sentence 3, disagreed now, is the first shown
+        assert screen.view.hidden == {i for i, r in enumerate(screen.rows) if not r.needs_review}
+        assert 2 not in screen.view.hidden and 10 in screen.view.hidden
+        assert "(18 agreed hidden)" in text_of(screen, "#agreement")
+
+
+@run_async
+async def test_disagreements_only_survives_an_edited_source(pair: Project) -> None:
+    async with reviewing(pair) as (app, pilot, screen):
+        await pilot.press("1", "tab")  # sentence 6 decided; only what needs review shown
+        source = pair.document(DOC).path
+        source.write_text(source.read_text(encoding="utf-8") + "\n\nA closing sentence nobody labeled.\n",
+                          encoding="utf-8")
+        screen._watch_disk()
+        await pilot.pause()
+        assert screen.session is not None and len(screen.session.sentences) == 26
+        assert screen.only_disagreements
+        assert screen.view.hidden == {i for i, r in enumerate(screen.rows) if not r.needs_review}
+        assert 25 not in screen.view.hidden  # the new sentence: nobody labeled it, so it needs review
+        assert screen.view.is_shown(screen.cursor)
+        assert "(18 agreed hidden)" in text_of(screen, "#agreement")
+        assert decision(pair, 5)[0] == F  # the decision followed the text
+        await pilot.press("end")
+        assert screen.cursor == 25
+        await quit_app(pilot)
 
 
 @run_async
 async def test_a_new_annotator_appearing_widens_the_gutter(pair: Project, tagset: Tagset) -> None:
     async with reviewing(pair) as (app, pilot, screen):
-        assert sum(len(seg.text) for seg in screen._gutter(0, False)) == screen.view.gutter_width
-        write_labels(pair, "carol", CAROL, tagset)  # carol pushes her file meanwhile
+        assert sum(len(seg.text) for seg in screen.sentence_gutter(0, False)) == screen.view.gutter_width
+        label_as(pair, "carol", CAROL)  # carol pushes her file meanwhile
         screen._watch_disk()
         await pilot.pause()
         assert screen.annotators == ["alice", "bob", "carol"]
         assert screen.rows[5].suggestion == F
         for i in (0, 5):
-            assert sum(len(seg.text) for seg in screen._gutter(i, i == screen.cursor)) == screen.view.gutter_width
+            width = sum(len(seg.text) for seg in screen.sentence_gutter(i, i == screen.cursor))
+            assert width == screen.view.gutter_width
         await quit_app(pilot)
 
 
@@ -518,52 +687,52 @@ def one_line_error(result: Result) -> str:
 
 
 @pytest.fixture
-def runs(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+def runs(monkeypatch: pytest.MonkeyPatch) -> list[AppOptions]:
     """Replace the terminal app by a recorder: the CLI tests never start a real screen."""
-    calls: list[dict[str, Any]] = []
+    calls: list[AppOptions] = []
 
-    def fake_run_app(project: Project, annotator: str, **kwargs: Any) -> int:
-        calls.append({"annotator": annotator, **kwargs})
+    def fake_run_app(options: AppOptions) -> int:
+        calls.append(options)
         return 0
 
     monkeypatch.setattr("annotate.tui.app.run_app", fake_run_app)
     return calls
 
 
-def test_review_with_no_label_files_is_exit_2(project: Project, runs: list[dict[str, Any]]) -> None:
+def test_review_with_no_label_files_is_exit_2(project: Project, runs: list[AppOptions]) -> None:
     line = one_line_error(cli(project, "review", DOC, "--reviewer", REVIEWER))
     assert "nobody has labeled" in line and DOC in line
     assert runs == [] and not gold_path(project).exists()
 
 
-def test_reviewer_gold_is_refused(pair: Project, runs: list[dict[str, Any]]) -> None:
+def test_reviewer_gold_is_refused(pair: Project, runs: list[AppOptions]) -> None:
     assert "gold" in one_line_error(cli(pair, "review", DOC, "--reviewer", "gold"))
     assert "gold" in one_line_error(cli(pair, "--annotator", "gold", "review", DOC))
     assert runs == []
 
 
-def test_label_as_gold_is_refused(pair: Project, runs: list[dict[str, Any]]) -> None:
+def test_label_as_gold_is_refused(pair: Project, runs: list[AppOptions]) -> None:
     line = one_line_error(cli(pair, "label", DOC, "--annotator", "gold"))
     assert "gold" in line and "review" in line
     assert runs == []
 
 
-def test_review_annotators_must_exist(pair: Project, runs: list[dict[str, Any]]) -> None:
+def test_review_annotators_must_exist(pair: Project, runs: list[AppOptions]) -> None:
     line = one_line_error(cli(pair, "review", DOC, "--reviewer", REVIEWER, "--annotators", "alice,zed"))
     assert "zed" in line and "alice, bob" in line
     assert "gold" in one_line_error(cli(pair, "review", DOC, "--reviewer", REVIEWER, "--annotators", "gold"))
     assert runs == []
 
 
-def test_review_starts_the_screen_with_the_chosen_annotators(pair: Project, runs: list[dict[str, Any]]) -> None:
+def test_review_starts_the_screen_with_the_chosen_annotators(pair: Project, runs: list[AppOptions]) -> None:
     assert cli(pair, "review", DOC, "--reviewer", REVIEWER).exit_code == 0
     assert cli(pair, "review", DOC, "--reviewer", REVIEWER, "--annotators", "bob").exit_code == 0
-    assert [(c["annotator"], c["review"], c["home"]) for c in runs] == [(REVIEWER, [], False),
-                                                                      (REVIEWER, ["bob"], False)]
-    assert runs[0]["documents"][0].id == DOC and runs[0]["tagset"].name == "claim-types"
+    assert [(c.annotator, c.review, [d.id for d in c.documents]) for c in runs] == [(REVIEWER, (), [DOC]),
+                                                                                    (REVIEWER, ("bob",), [DOC])]
+    assert runs[0].tagset is not None and runs[0].tagset.name == "claim-types" and runs[0].role is None
 
 
-def test_review_while_another_review_holds_gold_is_exit_2(pair: Project, runs: list[dict[str, Any]]) -> None:
+def test_review_while_another_review_holds_gold_is_exit_2(pair: Project, runs: list[AppOptions]) -> None:
     lock = LabelLock(gold_path(pair), "annotate review (dana)")
     lock.acquire()
     try:

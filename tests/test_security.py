@@ -31,6 +31,7 @@ from annotate.errors import AnnotateError
 from annotate.reading import journal_path, load_current
 from annotate.session import LabelSession
 from annotate.store import Project, RefusedPath, atomic_write, open_inside, read_file
+from annotate.tui.options import AppOptions
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "TOP SECRET password=hunter2."
@@ -164,8 +165,8 @@ def no_screen(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """``annotate label`` and ``review`` record that they would open the screen, instead of opening it."""
     calls: list[dict[str, Any]] = []
 
-    def fake_run_app(project: Project, annotator: str, **kwargs: Any) -> int:
-        calls.append({"annotator": annotator, **kwargs})
+    def fake_run_app(options: Any) -> int:
+        calls.append({"annotator": options.annotator, "documents": options.documents, "review": options.review})
         return 0
 
     monkeypatch.setattr("annotate.tui.app.run_app", fake_run_app)
@@ -225,7 +226,7 @@ def test_the_label_screen_refuses_the_file_and_copies_nothing(area: Area) -> Non
 
     @run_async
     async def run() -> None:
-        app = make_app(area.project, "alice", documents=[area.project.document(SEED_ID)], home=False)
+        app = make_app(AppOptions(area.project, "alice", documents=[area.project.document(SEED_ID)]))
         async with app.run_test(size=(100, 30)) as pilot:
             for _ in range(200):
                 await pilot.pause(0.01)

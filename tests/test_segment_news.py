@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import unicodedata
 from pathlib import Path
 
@@ -205,7 +206,8 @@ quoted_news = st.lists(
     max_size=80,
 ).map("".join)
 
-PROPS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPS = settings(max_examples=int(os.environ.get("ANNOTATE_SEGMENT_EXAMPLES", "300")), deadline=None,
+                 suppress_health_check=[HealthCheck.too_slow])
 
 
 def _punctuation_only(piece: str) -> bool:

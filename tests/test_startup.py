@@ -17,7 +17,7 @@ from snapshot_apps import wait_for_document
 from annotate import segment as seg
 from annotate.cli import main
 from annotate.store import Project
-from annotate.tui.app import make_app
+from annotate.tui.app import AppOptions, make_app
 
 DOC = "kim-visits-beijing"
 
@@ -142,7 +142,7 @@ def test_label_command_switches_the_collector_back_on_after_an_error(project: Pr
 
 @run_async
 async def test_app_switches_a_paused_collector_on_once_the_first_frame_is_up(project: Project) -> None:
-    app = make_app(project, "alice", documents=[project.document(DOC)], home=False)
+    app = make_app(AppOptions(project, "alice", documents=[project.document(DOC)]))
     gc.disable()
     try:
         async with app.run_test(size=(100, 40)) as pilot:
@@ -157,7 +157,7 @@ async def test_app_switches_a_paused_collector_on_once_the_first_frame_is_up(pro
 
 @run_async
 async def test_app_leaves_an_enabled_collector_alone(project: Project) -> None:
-    app = make_app(project, "alice", documents=[project.document(DOC)], home=False)
+    app = make_app(AppOptions(project, "alice", documents=[project.document(DOC)]))
     async with app.run_test(size=(100, 40)) as pilot:
         await wait_for_document(pilot)
         assert gc.isenabled()

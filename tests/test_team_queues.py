@@ -15,6 +15,7 @@ from annotate.cli import main
 from annotate.store import Project
 from annotate.team.assign import team_state
 from annotate.team.queues import DONE, IN_PROGRESS, IN_REVIEW, NOT_STARTED, annotator_queue, queue_of, review_queue
+from annotate.tui.options import AppOptions
 
 
 def assigned_docs(project: Project, who: str) -> list[str]:
@@ -114,11 +115,10 @@ def test_assign_shows_an_annotators_queue_in_order(team_project: Project) -> Non
 def captured_run_app(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
     seen: dict[str, object] = {}
 
-    def fake_run_app(project: Project, **kwargs: object) -> int:
-        seen.update(kwargs)
-        lock = kwargs.get("lock")
-        if lock is not None:
-            lock.release()  # type: ignore[attr-defined]
+    def fake_run_app(options: AppOptions) -> int:
+        seen.update({"documents": options.documents, "annotator": options.annotator})
+        if options.lock is not None:
+            options.lock.release()
         return 0
 
     monkeypatch.setattr("annotate.tui.app.run_app", fake_run_app)
@@ -134,7 +134,7 @@ def test_label_without_a_document_opens_the_next_of_the_queue_with_the_rest_afte
     result = CliRunner().invoke(main, ["--root", str(team_project.root), "label", "--annotator", "carol"])
     assert result.exit_code == 0, result.output
     assert [d.id for d in seen["documents"]] == [mine[2], mine[1], *mine[3:]]  # type: ignore[attr-defined]
-    assert seen["home"] is True  # the home screen stays under it: Escape goes back to the documents
+    # the home screen comes after them (AppOptions): Escape or the last document goes back to the documents
 
 
 def test_label_without_a_document_and_no_project_file_opens_the_home_screen_as_before(
@@ -143,7 +143,7 @@ def test_label_without_a_document_and_no_project_file_opens_the_home_screen_as_b
     seen = captured_run_app(monkeypatch)
     result = CliRunner().invoke(main, ["--root", str(project.root), "label", "--annotator", "zoe"])
     assert result.exit_code == 0, result.output
-    assert seen["documents"] is None and seen["home"] is True
+    assert seen["documents"] == ()  # no documents: the home screen
 
 
 def test_label_without_a_document_when_the_queue_is_done_opens_the_home_screen(
@@ -153,7 +153,7 @@ def test_label_without_a_document_when_the_queue_is_done_opens_the_home_screen(
     seen = captured_run_app(monkeypatch)
     result = CliRunner().invoke(main, ["--root", str(team_project.root), "label", "--annotator", "alice"])
     assert result.exit_code == 0, result.output
-    assert seen["documents"] is None and seen["home"] is True
+    assert seen["documents"] == ()  # no documents: the home screen
 
 
 @run_async
@@ -165,7 +165,7 @@ async def test_the_queue_through_pilot_finishing_a_document_offers_the_next_of_t
 
     project = small_project(tmp_path / "p", 6, TEAM)
     queue = queue_of(project, "alice").todo
-    app = make_app(project, "alice", documents=queue, home=True)
+    app = make_app(AppOptions(project, "alice", documents=queue))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await wait_for_document(pilot)
         assert screen.doc.id == queue[0].id

@@ -297,8 +297,8 @@ def test_every_file_is_read_as_the_one_reading_path_reads_it(tmp_path: Path) -> 
     project = fixture_project(tmp_path / "p")
     source = project.read_source(project.document("d00"))
     at2 = source.text.index("It may")  # merge sentences 1 and 2 of d00
-    record_change(units_path(project.labels / "d00", "bob"), "d00", "bob", make_change("merge", at2, source.text,
-                                                                                       source.sha256))
+    record_change(project.root, units_path(project.labels / "d00", "bob"), "d00", "bob",
+                  make_change("merge", at2, source.text, source.sha256))
     seed = project.seeds / "d01.txt"
     seed.write_text("A new first sentence was added. " + seed.read_text(encoding="utf-8"), encoding="utf-8")
     session = LabelSession.open(project, project.document("d02"), "carol", project.tagset())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 from collections.abc import AsyncIterator, Sequence
@@ -13,23 +14,24 @@ import pytest
 from click.testing import CliRunner
 from conftest import run_async
 from rich.console import Console
-from snapshot_apps import DOC, SECOND_DOC_TEXT, labeling, prelabel, wait_for_document
+from snapshot_apps import DOC, SECOND_DOC_TEXT, app_for, labeling, prelabel, screen_lines, text_of, wait_for_document
 from textual.command import CommandInput, CommandList, CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Label, Static, TextArea
+from textual.widgets import DataTable, Static, TextArea
 
 from annotate.cli import main
 from annotate.models import LabelFile
 from annotate.reading import journal_path, load_current
 from annotate.session import LabelSession
 from annotate.store import LabelLock, Project, read_label_file
-from annotate.tui import label_screen
-from annotate.tui.app import AnnotateApp, make_app
+from annotate.tui import document_screen
+from annotate.tui.app import AnnotateApp, AppOptions
 from annotate.tui.dialogs import FindDialog, GuidelinesScreen, NoteDialog, SummaryDialog
+from annotate.tui.document_screen import IDLE_LIMIT
 from annotate.tui.document_view import DocumentView
 from annotate.tui.home import HomeScreen
 from annotate.tui.keybar import KeyBar
-from annotate.tui.label_screen import IDLE_LIMIT, LabelScreen
+from annotate.tui.label_screen import LabelScreen
 
 FACT, SPEC, QUOTE, OPINION = "fact", "speculation", "quote", "opinion"
 
@@ -55,7 +57,7 @@ class Clock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """Freeze the labeling screen's clock so no time is recorded unless a test lets it pass."""
     fake = Clock()
-    monkeypatch.setattr(label_screen, "time", SimpleNamespace(monotonic=fake.monotonic))
+    monkeypatch.setattr(document_screen, "time", SimpleNamespace(monotonic=fake.monotonic))
     return fake
 
 
@@ -94,11 +96,6 @@ def yaml_only(project: Project, doc: str = DOC) -> LabelFile:
 def labels(lf: LabelFile) -> list[str | None]:
     """The label of every sentence."""
     return [s.label for s in lf.sentences]
-
-
-def text_of(screen: LabelScreen | HomeScreen, selector: str) -> str:
-    """The plain text of a Static (the #bar or #focus line)."""
-    return str(screen.query_one(selector, Static).content)
 
 
 def footer_keys(screen: LabelScreen) -> dict[str, str]:
@@ -366,7 +363,7 @@ async def test_note_dialog_saves_a_note_with_quotes_colon_hash_and_newline(proje
 @run_async
 async def test_note_dialog_escape_leaves_the_files_unchanged(
         project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(label_screen, "FOLD_DELAY", 1000.0)  # no fold in the middle of the test
+    monkeypatch.setattr(document_screen, "FOLD_DELAY", 1000.0)  # no fold in the middle of the test
     async with labeling(project) as (app, pilot, screen):
         await pilot.press("!", "!")  # the file exists and the journal holds lines
         await pilot.press("n")
@@ -402,6 +399,35 @@ async def test_editing_and_removing_an_existing_note(project: Project) -> None:
         assert on_disk(project).sentences[0].note == "a: #2"
         await quit_app(pilot)
     assert yaml_only(project).sentences[0].note == "a: #2"
+
+
+@run_async
+async def test_shift_o_without_orphans_says_so(project: Project) -> None:
+    """Issue 12, item 9: shift+O did nothing at all when no label was orphaned."""
+    async with labeling(project) as (app, pilot, screen):
+        await pilot.press("O")
+        await pilot.pause()
+        assert app.screen is screen
+        assert any("No orphaned labels" in n.message for n in app._notifications)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 30)])
+@run_async
+async def test_orphans_dialog_shows_all_its_keys(project: Project, size: tuple[int, int]) -> None:
+    """Issue 12, item 8: at 120 columns the help of the orphans dialog was cut and hid d (discard)."""
+    from annotate.tui.dialogs import OrphansDialog
+
+    orphans = [("A sentence the editor rewrote entirely, long enough to be cut at the edge of the dialog.",
+                "fact", "text changed"), ("Another lost one.", None, None)]
+    async with labeling(project, size=size) as (app, pilot, screen):
+        app.push_screen(OrphansDialog(orphans, "The current sentence."))
+        await pilot.pause()
+        shown = " ".join(" ".join(line.split()) for line in screen_lines(app))
+        for key in ("a attach to the current sentence", "d discard", "↑↓ choose", "Esc close"):
+            assert key in shown, shown
+        await pilot.press("d")
+        shown = " ".join(" ".join(line.split()) for line in screen_lines(app))
+        assert "Discard this label for good? y: yes · Esc: no" in shown
 
 
 # guidelines and find -----------------------------------------------------------------------
@@ -517,7 +543,7 @@ async def test_finishing_shows_the_summary_and_enter_opens_the_next_document(pro
         assert summary.counts == {FACT: n - 3, SPEC: 1, QUOTE: 1, OPINION: 1}
         assert summary.unsure == 1
         assert summary.next_document == "talks-end"
-        shown = " ".join(str(w.content) for w in summary.query(Label))
+        shown = " ".join(str(w.content) for w in summary.query(Static))
         assert f"All {n} sentences of {DOC} are labeled" in shown
         assert "talks-end" in shown
         await pilot.press("enter")
@@ -534,19 +560,58 @@ async def test_finishing_shows_the_summary_and_enter_opens_the_next_document(pro
     assert labels(yaml_only(project, "talks-end")) == [FACT, None]
 
 
+@pytest.mark.parametrize("docs", [(DOC,), ("talks-end", DOC)], ids=["one-document", "last-of-two"])
 @run_async
-async def test_finishing_the_only_document_and_pressing_enter_quits(project: Project) -> None:
+async def test_enter_after_the_last_document_given_goes_to_the_documents(project: Project,
+                                                                         docs: tuple[str, ...]) -> None:
+    """Issue 12, item 6: the summary said "Enter: back to the documents" and Enter quit the program."""
+    add_document(project)
     n = sentence_count(project)
     prelabel(project, [None] + [QUOTE] * (n - 1))
-    async with labeling(project) as (app, pilot, screen):
-        assert screen.cursor == 0
+    prelabel(project, [FACT], "talks-end")
+    async with labeling(project, docs=docs) as (app, pilot, screen):
+        if len(docs) == 2:  # the first document given: Enter goes on to the next one, as the dialog says
+            await pilot.press("f")
+            summary = app.screen
+            assert isinstance(summary, SummaryDialog) and summary.enter_does == f"next document ({DOC})"
+            await pilot.press("enter")
+            screen = await wait_for_document(pilot)
+            assert screen.doc.id == DOC
         await pilot.press("q")
-        assert isinstance(app.screen, SummaryDialog)
-        assert app.screen.next_document is None
+        summary = app.screen
+        assert isinstance(summary, SummaryDialog)
+        assert summary.next_document is None and summary.enter_does == "back to the documents"
+        assert "Enter: back to the documents" in " ".join(str(w.content) for w in summary.query(Static))
         await pilot.press("enter")
-        await pilot.pause()
-        assert app.return_code == 0
+        for _ in range(50):
+            await pilot.pause(0.01)
+            if isinstance(app.screen, HomeScreen):
+                break
+        home = app.screen
+        assert isinstance(home, HomeScreen), "Enter did not go back to the documents"
+        assert app.return_code is None  # still running
+        assert home._selected() == DOC  # the document just finished is the one selected
+        assert str(home.query_one(DataTable).get_row_at(home.query_one(DataTable).cursor_row)[2]) == f"{n}/{n}"
+        await pilot.press("escape")  # nothing to go back to from the documents: still there
+        assert app.screen is home
+        await quit_app(pilot)
     assert labels(yaml_only(project)) == [QUOTE] * n
+    assert app.return_code == 0
+
+
+@run_async
+async def test_escape_from_a_document_given_on_the_command_line_goes_to_the_documents(project: Project) -> None:
+    async with labeling(project) as (app, pilot, screen):
+        await pilot.press("f", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen) and app.return_code is None
+        assert app.screen._selected() == DOC
+        with LabelLock(label_file(project)):  # the document was released
+            pass
+        await pilot.press("enter")  # and it opens again from there
+        again = await wait_for_document(pilot)
+        expect(project, again, [FACT], 1)
+        await quit_app(pilot)
 
 
 # locks ------------------------------------------------------------------------------------------
@@ -567,7 +632,7 @@ def test_cli_refuses_a_document_locked_by_another_process(project: Project) -> N
 async def test_app_refuses_a_locked_document_exits_2_and_writes_nothing(project: Project) -> None:
     path = label_file(project)
     with LabelLock(path, "annotate label"):
-        app = make_app(project, "alice", documents=[project.document(DOC)], home=False)
+        app = app_for(project, docs=[DOC])
         async with app.run_test(size=(100, 40)) as pilot:
             for _ in range(100):
                 await pilot.pause(0.01)
@@ -581,7 +646,7 @@ async def test_app_refuses_a_locked_document_exits_2_and_writes_nothing(project:
 async def test_app_with_home_shows_the_lock_error_and_stays_on_the_list(project: Project) -> None:
     path = label_file(project)
     with LabelLock(path, "annotate label"):
-        app = make_app(project, "alice", home=True)
+        app = app_for(project)
         async with app.run_test(size=(100, 40)) as pilot:
             await pilot.pause()
             assert isinstance(app.screen, HomeScreen)
@@ -606,7 +671,7 @@ async def test_home_screen_lists_progress_sorts_and_opens_documents(project: Pro
     add_document(project, "aaa-done", "It rained.\n\nThe match was called off.\n")
     prelabel(project, [FACT, FACT], "aaa-done")
     prelabel(project, [FACT, SPEC])
-    app = make_app(project, "alice", home=True)
+    app = app_for(project)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         home = app.screen
@@ -623,9 +688,9 @@ async def test_home_screen_lists_progress_sorts_and_opens_documents(project: Pro
 
         bar = home.query_one(KeyBar)
         assert [(e.display, e.description) for e in bar.entries()] == [
-            ("⏎", "open"), ("o", "sort by name"), ("p", "sort by progress"), ("?", "guide"), ("^q", "quit"),
-            ("^p", "palette")]
-        start = next(s for s, _e, entry in bar.regions if entry.display == "p")
+            ("⏎", "open"), ("/", "filter"), ("o", "sort by name"), ("p", "sort by progress"), ("r", "review"),
+            ("?", "guide"), ("^q", "quit"), ("^p", "palette")]
+        start = next(s for _y, s, _e, entry in bar.regions if entry.display == "p")
         assert await pilot.click(KeyBar, offset=(start + 2, 0))  # the key line, like the keys themselves
         await pilot.pause()
         assert [r for r, _ in shown()] == ["talks-end", DOC, "aaa-done"]
@@ -636,7 +701,7 @@ async def test_home_screen_lists_progress_sorts_and_opens_documents(project: Pro
 
         await pilot.press("enter")
         screen = await wait_for_document(pilot)
-        assert screen.doc.id == DOC and screen.queue == [project.document("talks-end")]
+        assert screen.doc.id == DOC and screen.queue == (project.document("talks-end"),)
         assert screen.cursor == 2
         await pilot.press("q", "o")
         await pilot.press("escape")
@@ -660,26 +725,46 @@ async def test_home_screen_lists_progress_sorts_and_opens_documents(project: Pro
 # command palette and small terminals -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("typed", ["go to sentence 12", "12"])
+async def palette_pick(pilot: Pilot[None], typed: str) -> str:
+    """Open the command palette, type, wait for the commands; returns the highlighted one (Enter runs it)."""
+    await pilot.press("ctrl+p")
+    palette = pilot.app.screen
+    assert isinstance(palette, CommandPalette)
+    palette.query_one(CommandInput).value = typed[:-2]  # typing it all takes long; the end is typed
+    await type_text(pilot, typed[-2:])
+    commands = palette.query_one(CommandList)
+    for _ in range(100):
+        await pilot.pause(0.01)
+        if commands.option_count and commands.highlighted is not None:
+            break
+    await pilot.pause(0.3)  # the palette adds hits in batches: let every provider answer
+    assert commands.highlighted is not None
+    return str(commands.get_option_at_index(commands.highlighted).prompt)
+
+
+@pytest.mark.parametrize("typed", ["go to sentence 12", "12", " 9", "9 "])
 @run_async
 async def test_command_palette_goes_to_a_sentence(project: Project, typed: str) -> None:
+    """Issue 12, item 3: "9" and Enter opened a document whose name holds a 9; a number means that sentence."""
+    for name in ("report-9", "2019-summit", "doc-12"):
+        add_document(project, name)
+    n = int(typed.split()[-1])
     async with labeling(project) as (app, pilot, screen):
-        await pilot.press("ctrl+p")
-        palette = app.screen
-        assert isinstance(palette, CommandPalette)
-        palette.query_one(CommandInput).value = typed[:-2]  # typing it all takes long; the end is typed
-        await type_text(pilot, typed[-2:])
-        commands = palette.query_one(CommandList)
-        for _ in range(100):
-            await pilot.pause(0.01)
-            if commands.option_count and commands.highlighted is not None:
-                break
-        assert commands.highlighted is not None
-        assert "Go to sentence 12" in str(commands.get_option_at_index(commands.highlighted).prompt)
+        assert f"Go to sentence {n}" in await palette_pick(pilot, typed)
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen is screen
-        expect(project, screen, [], 11)
+        expect(project, screen, [], n - 1)
+
+
+@run_async
+async def test_command_palette_still_opens_a_document_by_name(project: Project) -> None:
+    add_document(project, "report-9")
+    async with labeling(project) as (app, pilot, screen):
+        assert "Open document report-9" in await palette_pick(pilot, "report-9")
+        await pilot.press("enter")
+        second = await wait_for_document(pilot)
+        assert second.doc.id == "report-9"
 
 
 @run_async
@@ -713,7 +798,7 @@ async def test_clicking_a_key_in_the_key_line_presses_it(project: Project) -> No
         bar = screen.query_one(KeyBar)
 
         def x_of(display: str) -> int:
-            start, _end = next((s, e) for s, e, entry in bar.regions if entry.display == display)
+            start, _end = next((s, e) for _y, s, e, entry in bar.regions if entry.display == display)
             return start
 
         undo = next(entry for entry in bar.entries() if entry.display == "u")
@@ -730,15 +815,45 @@ async def test_clicking_a_key_in_the_key_line_presses_it(project: Project) -> No
         expect(project, screen, [], 0)
 
 
+def key_rows(screen: LabelScreen | HomeScreen) -> list[str]:
+    """The rows of the key line, as drawn."""
+    return [line.rstrip() for line in str(screen.query_one(KeyBar).render()).splitlines()]
+
+
 @run_async
-async def test_key_line_shortens_descriptions_in_a_narrow_terminal(project: Project) -> None:
-    async with labeling(project, size=(60, 20)) as (app, pilot, screen):
-        line = str(screen.query_one(KeyBar).render())
-        assert line.startswith("1f fact 2s spec 3q quot 4o opin u undo ! unsu n note")
-        assert "unsure" not in line and "guide" not in line  # cut to four letters so that more keys fit
-    async with labeling(project, size=(120, 20)) as (app, pilot, screen):
-        line = str(screen.query_one(KeyBar).render())
-        assert "? guide" in line and "^q quit" in line
+async def test_key_line_uses_full_label_names_and_shortens_only_what_the_width_requires(project: Project) -> None:
+    """Issue 12, item 8: at 120 columns the keys read 2s spec 3q quot 4o opin; at 80 nothing may be lost."""
+    async with labeling(project, size=(120, 30)) as (app, pilot, screen):
+        assert key_rows(screen) == ["1f fact 2s speculation 3q quote 4o opinion u undo ! unsure n note / find"
+                                    " ? guide ^q quit"]
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert key_rows(screen) == ["1f fact 2s spec 3q quote 4o opin u undo ! unsure n note / find ? guide ^q quit"]
+        await pilot.resize_terminal(60, 20)
+        await pilot.pause()
+        rows = key_rows(screen)
+        assert len(rows) == 2 and screen.query_one(KeyBar).size.height == 2  # a second row, nothing cut
+        assert " ".join(rows) == ("1f fact 2s speculation 3q quote 4o opinion u undo ! unsure n note / find"
+                                  " ? guide ^q quit")
+        await pilot.press("2")  # the keys of the second row still work, the screen still labels
+        expect(project, screen, [SPEC], 1)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 30)])
+@run_async
+async def test_status_bar_uses_full_label_names_when_they_fit(project: Project, size: tuple[int, int]) -> None:
+    async with labeling(project, size=size) as (app, pilot, screen):
+        await pilot.press("1", "2", "3")
+        bar = text_of(screen, "#bar")
+        assert bar.rstrip() == f" {DOC}  alice  3/25  fact 1 speculation 1 quote 1 opinion 0"
+        await pilot.press("exclamation_mark")
+        await pilot.resize_terminal(70, 24)
+        await pilot.pause()
+        bar = text_of(screen, "#bar")  # less room: the longest name is shortened, only as far as needed
+        assert bar.rstrip() == f" {DOC}  alice  3/25  fact 1 spec 1 quote 1 opinion 0  ?1", bar
+        await pilot.resize_terminal(60, 24)
+        await pilot.pause()
+        assert text_of(screen, "#bar").rstrip() == f" {DOC}  alice  3/25  fact 1 spec 1 quot 1 opin 0  ?1"
 
 
 # suggestions (annotate label --suggest) ------------------------------------------------------
@@ -748,7 +863,7 @@ async def test_key_line_shortens_descriptions_in_a_narrow_terminal(project: Proj
 async def suggesting(project: Project, suggest: bool,
                      size: tuple[int, int] = (100, 40)) -> AsyncIterator[tuple[AnnotateApp, Pilot[None], LabelScreen]]:
     """The labeling screen with or without --suggest."""
-    app = make_app(project, "alice", documents=[project.document(DOC)], home=False, suggest=suggest)
+    app = app_for(project, docs=[DOC], suggest=suggest)
     async with app.run_test(size=size) as pilot:
         screen = await wait_for_document(pilot)
         yield app, pilot, screen
@@ -833,7 +948,7 @@ async def test_order_uncertain_visits_the_least_sure_sentences_first_without_sho
         project: Project) -> None:
     scores = scored_suggestions(project)
     order = sorted(range(len(scores)), key=lambda i: (scores[i], i))
-    app = make_app(project, "alice", documents=[project.document(DOC)], home=False, order="uncertain")
+    app = app_for(project, docs=[DOC], order="uncertain")
     async with app.run_test(size=(100, 40)) as pilot:
         screen = await wait_for_document(pilot)
         assert screen.cursor == order[0] and "least sure first" in text_of(screen, "#bar")
@@ -848,7 +963,7 @@ async def test_order_uncertain_visits_the_least_sure_sentences_first_without_sho
         rank = order.index(order[2] + 1)
         assert screen.cursor == next(i for i in order[rank + 1:] + order[:rank] if i not in order[:2])
         await quit_app(pilot)
-    app = make_app(project, "alice", documents=[project.document(DOC)], home=False, order="uncertain")
+    app = app_for(project, docs=[DOC], order="uncertain")
     async with app.run_test(size=(100, 40)) as pilot:
         screen = await wait_for_document(pilot)
         assert screen.cursor == order[2]  # resumes at the least sure sentence not yet labeled
@@ -859,7 +974,7 @@ async def test_order_uncertain_visits_the_least_sure_sentences_first_without_sho
 async def test_order_uncertain_uses_the_cue_rules_without_a_suggestions_file(project: Project) -> None:
     from annotate.suggest import RulesSuggester
 
-    app = make_app(project, "alice", documents=[project.document(DOC)], home=False, order="uncertain")
+    app = app_for(project, docs=[DOC], order="uncertain")
     async with app.run_test(size=(100, 40)) as pilot:
         screen = await wait_for_document(pilot)
         texts = [s.text for s in opened(screen).sentences]
@@ -883,7 +998,7 @@ async def test_order_uncertain_without_a_suggester_goes_in_reading_order(project
         raise AnnotateError("the tagset's suggest: section is broken")
 
     monkeypatch.setattr(suggest, "RulesSuggester", broken)
-    app = make_app(project, "alice", documents=[project.document(DOC)], home=False, order="uncertain")
+    app = app_for(project, docs=[DOC], order="uncertain")
     async with app.run_test(size=(100, 40)) as pilot:
         screen = await wait_for_document(pilot)
         assert screen.cursor == 0
@@ -894,26 +1009,28 @@ async def test_order_uncertain_without_a_suggester_goes_in_reading_order(project
 
 
 def test_label_suggest_and_order_flags_reach_the_screen(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: dict[str, object] = {}
+    seen: list[AppOptions] = []
 
-    def fake_run_app(*args: object, **kwargs: object) -> int:
-        seen.update(kwargs)
-        lock = kwargs["lock"]
-        assert isinstance(lock, LabelLock)
-        lock.release()  # the screen's session would have taken it over and released it on quitting
+    def fake_run_app(options: AppOptions) -> int:
+        seen.append(options)
+        assert isinstance(options.lock, LabelLock)
+        options.lock.release()  # the screen's session would have taken it over and released it on quitting
         return 0
 
     monkeypatch.setattr("annotate.tui.app.run_app", fake_run_app)
     result = CliRunner().invoke(main, ["--root", str(project.root), "label", DOC, "--annotator", "alice",
                                        "--suggest"])
     assert result.exit_code == 0, result.output
-    assert seen.get("suggest") is True and seen.get("order") == "document"
+    assert (seen[-1].suggest, seen[-1].order, seen[-1].annotator) == (True, "document", "alice")
+    assert [d.id for d in seen[-1].documents] == [DOC] and seen[-1].role is None
     result = CliRunner().invoke(main, ["--root", str(project.root), "label", DOC, "--annotator", "alice",
                                        "--order", "uncertain"])
     assert result.exit_code == 0, result.output
-    assert seen.get("suggest") is False and seen.get("order") == "uncertain"
+    assert (seen[-1].suggest, seen[-1].order) == (False, "uncertain")
     result = CliRunner().invoke(main, ["--root", str(project.root), "label", DOC, "--order", "random"])
     assert result.exit_code == 2 and "'random' is not one of" in result.output
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        seen[-1].suggest = True  # type: ignore[misc]
 
 
 @run_async

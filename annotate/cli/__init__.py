@@ -148,8 +148,9 @@ def main(ctx: click.Context, annotator: str | None, role: str | None) -> None:
             name = annotator_name(annotator)
             project.tagset()  # fail early, before the screen, on a broken tagset
             from ..tui.app import run_app
+            from ..tui.options import AppOptions
 
-            run_app(project, annotator=name, documents=None, scheme=None, home=True)
+            run_app(AppOptions(project, name))
 
 
 from . import agreement, documents, export, screens, serve, suggest, team  # noqa: E402, F401  (they register their commands)

@@ -61,9 +61,9 @@ def _label(ctx: click.Context, docs: tuple[str, ...], annotator_opt: str | None,
             lock = LabelLock(project.label_path(documents[0].id, name), "annotate label", root=project.root)
             lock.acquire()
         from ..tui.app import run_app
+        from ..tui.options import AppOptions
 
-        code = run_app(project, annotator=name, documents=documents, scheme=scheme, home=not docs,
-                       tagset=tagset, lock=lock, suggest=suggest, order=order)
+        code = run_app(AppOptions(project, name, tagset, documents or (), suggest=suggest, order=order, lock=lock))
     finally:
         cancel_prefetch()  # not picked up (an error, or the screen never opened the document)
     return code
@@ -96,7 +96,6 @@ def review(ctx: click.Context, doc: str, annotators: str | None, reviewer: str |
     """Compare annotators on a document and decide gold labels (saved to labels/DOC/gold.yaml)."""
     with collector_paused():  # a screen starts: see collector_paused
         from ..models import GOLD
-        from ..reading import document_labels
         from ..store import annotator_name
 
         project = project_of(ctx)
@@ -106,21 +105,13 @@ def review(ctx: click.Context, doc: str, annotators: str | None, reviewer: str |
         document = project.document(doc)
         project.read_source(document)
         names = [a.strip() for a in annotators.split(",") if a.strip()] if annotators else []
-        loaded = document_labels(project, document)
-        available = loaded.annotators
-        unknown = [n for n in names if n not in available]
-        if GOLD in names:
-            raise AnnotateError("--annotators: gold is the adjudicated label, not an annotator")
-        if unknown:
-            raise AnnotateError(f"--annotators: no label file for {', '.join(unknown)} in labels/{document.id}/"
-                                f" (have: {', '.join(available) or 'none'})")
-        if not available:
-            raise AnnotateError(f"nobody has labeled {document.id} yet: nothing to review", document.id)
-        tagset = project.tagset(scheme or loaded.files[(names or available)[0]].scheme)
+        from ..tui.options import AppOptions, review_options
+
+        options = review_options(AppOptions(project, name, project.tagset(scheme) if scheme else None,
+                                            review=names), document)
         from ..store import LabelLock
 
         LabelLock(project.label_path(document.id, GOLD), "annotate review", root=project.root).acquire_and_release()
         from ..tui.app import run_app
 
-        sys.exit(run_app(project, annotator=name, documents=[document], scheme=None, home=False,
-                         tagset=tagset, review=names))
+        sys.exit(run_app(options))

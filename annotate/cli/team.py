@@ -190,7 +190,7 @@ def report(ctx: click.Context, out: Path | None, title: str | None) -> None:
     project = project_of(ctx)
     state = _state(ctx, dated=True)
     page = render_report(state, annotator_status(state), title or project.root.name)
-    atomic_write(out, page.html.encode("utf-8"))
+    atomic_write(out, page.html.encode("utf-8"), root=None)  # a path the user typed: their choice
     click.echo(f"wrote {out} ({len(page.charts)} charts: {', '.join(page.charts)})", err=True)
 
 

@@ -21,7 +21,7 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..store import CACHE_DIR, Project, atomic_write
+from ..store import CACHE_DIR, Project, read_cache, write_cache
 from .work import FileWork
 
 GIT = ("git", "--no-pager", "--no-optional-locks", "-c", "core.fsmonitor=false")
@@ -88,7 +88,7 @@ def _cached_log(project: Project, head: str) -> dict[str, float] | None:
     known: dict[str, float] = {}
     since = None
     with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
-        entry = json.loads(cache.read_bytes())
+        entry = json.loads(read_cache(cache, project.root) or b"{}")
         if entry["head"] == head:
             return {str(k): float(v) for k, v in entry["times"].items()}
         if _git(project.root, "merge-base", "--is-ancestor", entry["head"], head) is not None:
@@ -100,8 +100,7 @@ def _cached_log(project: Project, head: str) -> dict[str, float] | None:
         return None
     for path, when in _parse_log(out).items():
         known[path] = max(when, known.get(path, 0.0))
-    with contextlib.suppress(OSError, ValueError):
-        atomic_write(cache, json.dumps({"head": head, "times": known}).encode())
+    write_cache(cache, json.dumps({"head": head, "times": known}).encode(), project.root)
     return known
 
 

@@ -56,7 +56,7 @@ def load_project_file(project: Project) -> ProjectFile | None:
         raise AnnotateError("is a link to a file outside the project; the project file must live in it", where)
     if path.is_dir():
         raise AnnotateError("is a folder; the project file is a YAML file", where)
-    raw = read_file(path, "project file", where)
+    raw = read_file(path, "project file", where, root=project.root)
     return parse_project_file(raw, where)
 
 

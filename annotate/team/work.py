@@ -172,7 +172,7 @@ def file_work(project: Project, doc: Document, source: Source, path: Path, units
     fw = FileWork(doc.id, path.stem, where)
     _stat(fw, path)
     try:
-        data = read_label_data(path, where)
+        data = read_label_data(path, where, project.root)
         check_identity(data, doc, path.stem, where, project)
         if units_changed or data["source_sha256"] != source.sha256:
             current = current_labels(project, doc, path.stem, source)

@@ -1,9 +1,10 @@
-"""The Textual app: one factory shared by the CLI and the tests, the command palette, quitting cleanly."""
+"""The Textual app: one factory shared by the CLI and the tests, the command palette, moving between screens."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from functools import partial
 
 from textual.app import App, SystemCommand
@@ -11,91 +12,107 @@ from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 from textual.screen import Screen
 
-from ..models import Tagset
+from ..errors import AnnotateError
 from ..session import LabelSession
-from ..store import Document, LabelLock, Project
+from ..store import Document, LabelLock
+from .options import AppOptions, review_options
+
+GO_TO_SCORE = 1000.0
+"""The palette's "go to sentence N" outranks every fuzzy match (a number means that sentence first)."""
 
 
 class AnnotateCommands(Provider):
-    """Command palette: go to sentence N, open another document, show guidelines."""
+    """Command palette: go to sentence N, open or review a document, show guidelines."""
 
     async def search(self, query: str) -> Hits:
-        """Commands matching what was typed (a number offers "go to sentence N")."""
+        """Commands matching what was typed; a number offers "go to sentence N" first."""
         app = self.app
         assert isinstance(app, AnnotateApp)
         matcher = self.matcher(query)
         screen = self.screen  # the screen the palette was opened on (app.screen is the palette)
-        from .label_screen import LabelScreen
+        from .document_screen import DocumentScreen
 
         words = query.split()
         number = next((w for w in words if w.isdigit()), None)
-        if isinstance(screen, LabelScreen) and number is not None:
-            n = int(number)
-            yield Hit(1.0, f"Go to sentence {n}", partial(screen.goto_sentence, n),
-                      help="Jump to that sentence")
-        if isinstance(screen, LabelScreen):
-            score = matcher.match("Go to sentence")
-            if score > 0 and number is None:
-                yield Hit(score, matcher.highlight("Go to sentence"), None,
-                          help="Type the number too, e.g. 'go to sentence 12'")
+        if isinstance(screen, DocumentScreen):
+            if number is not None:
+                n = int(number)
+                yield Hit(GO_TO_SCORE, f"Go to sentence {n}", partial(screen.goto_sentence, n),
+                          help=f"Jump to that sentence (of {screen.sentence_count})")
+            else:
+                score = matcher.match("Go to sentence")
+                if score > 0:
+                    yield Hit(score, matcher.highlight("Go to sentence"),
+                              partial(app.notify, "Type the number too, e.g. 'go to sentence 12'."),
+                              help="Type the number too, e.g. 'go to sentence 12'")
         score = matcher.match("Show guidelines")
         if score > 0:
             yield Hit(score, matcher.highlight("Show guidelines"), app.show_guidelines,
                       help=f"Definitions and rules of {app.tagset.name}")
+        for hit in self._document_hits(app, matcher):
+            yield Hit(hit.score / 10 if number is not None else hit.score, hit.match_display, hit.command,
+                      help=hit.help)
+
+    def _document_hits(self, app: AnnotateApp, matcher: object) -> Iterable[Hit]:
+        """Open (and, for a reviewer, review) each document whose name matches."""
+        verbs: list[tuple[str, str, Callable[[Document], None]]] = [
+            ("Open document", "Label this document", app.open_document)]
+        if app.options.may_review:
+            verbs.append(("Review document", "Compare annotators and decide gold labels", app.open_review))
         for doc in app.project.documents():
-            text = f"Open document {doc.id}"
-            score = matcher.match(text)
-            if score > 0:
-                yield Hit(score, matcher.highlight(text), partial(app.open_document, doc, []),
-                          help="Label this document")
+            for verb, help_text, action in verbs:
+                text = f"{verb} {doc.id}"
+                score = matcher.match(text)  # type: ignore[attr-defined]
+                if score > 0:
+                    yield Hit(score, matcher.highlight(text), partial(action, doc), help=help_text)  # type: ignore[attr-defined]
 
 
 class AnnotateApp(App[None]):
-    """annotate's terminal app: home screen, labeling screen and dialogs."""
+    """annotate's terminal app: home screen, labeling and review screens, dialogs."""
 
     CSS_PATH = "app.tcss"
     TITLE = "annotate"
     COMMANDS = App.COMMANDS | {AnnotateCommands}
     BINDINGS = [Binding("ctrl+q", "quit", "quit", priority=True, id="app.quit")]
 
-    def __init__(self, project: Project, annotator: str, tagset: Tagset,
-                 documents: list[Document] | None = None, home: bool = True,
-                 lock: LabelLock | None = None, review: list[str] | None = None,
-                 suggest: bool = False, order: str = "document") -> None:
+    def __init__(self, options: AppOptions) -> None:
         super().__init__()
-        self.suggest = suggest
-        self.order = order
-        self.project = project
-        self.annotator = annotator
-        self.tagset = tagset
-        self.documents = documents or []
-        self.has_home = home
-        self.first_lock = lock
+        self.options = options.resolved()
+        self.project = self.options.project
+        self.tagset = self.options.tagset_in_use
         self.sessions: set[LabelSession] = set()
-        self.review = review
+        self._initial: Screen | None = None
 
     def get_default_screen(self) -> Screen:
-        """The first screen: home, or straight into the named document (so the first frame is it)."""
+        """The first screen: the first document given (so the first frame is it), else the home screen."""
         screen = self._first_screen()
         # Textual gives a pushed or switched-to screen a result callback, but not the default
         # screen; switch_screen() pops one, so switching away from it (next document) would fail.
         screen._push_result_callback(screen, None)
+        self._initial = screen
         return screen
 
     def _first_screen(self) -> Screen:
-        if self.has_home or not self.documents:
-            from .home import HomeScreen  # not on the label path (home and DataTable: ~15 ms of imports)
-
-            return HomeScreen(self.project, self.annotator, self.tagset)
-        if self.review is not None:
+        options = self.options
+        if not options.documents:
+            return self._home()
+        first, *rest = options.documents
+        if options.review is not None:
+            if not options.may_review:
+                self.call_later(self.notify, "Your role may not review: opening the documents instead.",
+                                severity="error")
+                return self._home()
             from .review_screen import ReviewScreen
 
-            return ReviewScreen(self.project, self.documents[0], self.annotator, self.tagset, self.review or None)
+            return ReviewScreen(options, first)
         from .label_screen import LabelScreen
 
-        first, *rest = self.documents
-        return LabelScreen(self.project, first, self.annotator, self.tagset, queue=rest, lock=self.first_lock,
-                           suggest=self.suggest, order=self.order)
+        return LabelScreen(options, first, tuple(rest), lock=options.lock)
+
+    def _home(self, select: Document | None = None) -> Screen:
+        from .home import HomeScreen  # not on the label path (home and DataTable: ~15 ms of imports)
+
+        return HomeScreen(self.options, select.id if select else None)
 
     def on_ready(self) -> None:
         """The first frame is up: start-up's objects are frozen out of the collector's reach, which goes on.
@@ -107,38 +124,75 @@ class AnnotateApp(App[None]):
             gc.freeze()
             gc.enable()
 
-    def on_mount(self) -> None:
-        """With a home screen, documents named on the command line open over it."""
-        if self.has_home and self.documents:
-            first, *rest = self.documents
-            self.open_document(first, rest, lock=self.first_lock)
+    # moving between screens ------------------------------------------------------------
 
-    def open_document(self, doc: Document, queue: list[Document], lock: LabelLock | None = None) -> None:
+    def open_document(self, doc: Document, queue: tuple[Document, ...] = (), lock: LabelLock | None = None) -> None:
         """Open the labeling screen on a document (the queue follows when it is finished)."""
         from .label_screen import LabelScreen
 
-        screen = LabelScreen(self.project, doc, self.annotator, self.tagset, queue=queue, lock=lock,
-                             suggest=self.suggest, order=self.order)
-        if isinstance(self.screen, LabelScreen):
+        self._open(LabelScreen(self.options, doc, tuple(queue), lock=lock))
+
+    def open_review(self, doc: Document) -> None:
+        """Open the review screen on a document, if this user's role may review (else say why not)."""
+        if not self.options.may_review:
+            self.notify(f"Reviewing is for reviewers; your role is {self.options.role}.", severity="error")
+            return
+        try:
+            options = review_options(replace(self.options, tagset=None, review=(), lock=None), doc)
+        except AnnotateError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return
+        from .review_screen import ReviewScreen
+
+        self._open(ReviewScreen(options, doc))
+
+    def _open(self, screen: Screen) -> None:
+        """Show a document screen over the documents (or instead of the document screen shown now)."""
+        from .document_screen import DocumentScreen
+
+        if isinstance(self.screen, DocumentScreen):
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
 
+    def show_documents(self, select: Document | None = None) -> None:
+        """Back to the home screen (the one under this screen, or a new one in its place), ``select`` selected."""
+        from .home import HomeScreen
+
+        home = next((s for s in self.screen_stack if isinstance(s, HomeScreen)), None)
+        if home is None:
+            self.switch_screen(self._home(select))
+            return
+        home.select = select.id if select else None
+        while self.screen is not home:
+            self.pop_screen()
+
+    def cannot_open(self, screen: Screen, error: str) -> None:
+        """A document screen could not open its document (the message is shown): go back, or exit with 2 when it
+        was the document named on the command line and nothing else was shown yet."""
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+        elif screen is self._initial:
+            self.exit(message=error, return_code=2)
+        else:
+            self.switch_screen(self._home())
+
+    # the terminal's focus and quitting -----------------------------------------------------
+
     def on_app_blur(self) -> None:
         """The terminal lost focus: time on sentences stops counting."""
-        from .label_screen import LabelScreen
-
-        for screen in self.screen_stack:
-            if isinstance(screen, LabelScreen):
-                screen.pause_clock()
+        for screen in self._document_screens():
+            screen.pause_clock()
 
     def on_app_focus(self) -> None:
         """The terminal has focus again: the clock goes on."""
-        from .label_screen import LabelScreen
+        for screen in self._document_screens():
+            screen.resume_clock()
 
-        for screen in self.screen_stack:
-            if isinstance(screen, LabelScreen):
-                screen.resume_clock()
+    def _document_screens(self) -> list:
+        from .document_screen import DocumentScreen
+
+        return [s for s in self.screen_stack if isinstance(s, DocumentScreen)]
 
     def show_guidelines(self) -> None:
         """Show the tagset's guidelines."""
@@ -163,26 +217,14 @@ class AnnotateApp(App[None]):
             self.sessions.discard(session)
 
 
-def make_app(project: Project, annotator: str, tagset: Tagset | None = None,
-             documents: list[Document] | None = None, home: bool = True,
-             lock: LabelLock | None = None, review: list[str] | None = None,
-             suggest: bool = False, order: str = "document") -> AnnotateApp:
-    """Build the app (the CLI and the tests both use this).
-
-    ``review`` (a list of annotators, empty for all) opens the review screen on the
-    first document with ``annotator`` as the reviewer. ``order``: "document", or
-    "uncertain" (the labeling screen visits the sentences the suggester is least sure of first).
-    """
-    return AnnotateApp(project, annotator, tagset or project.tagset(), documents, home, lock, review, suggest,
-                       order)
+def make_app(options: AppOptions) -> AnnotateApp:
+    """Build the app: the CLI (through :func:`run_app`) and the tests both use this."""
+    return AnnotateApp(options)
 
 
-def run_app(project: Project, annotator: str, documents: list[Document] | None, scheme: str | None,
-            home: bool, tagset: Tagset | None = None, lock: LabelLock | None = None,
-            review: list[str] | None = None, suggest: bool = False, order: str = "document") -> int:
+def run_app(options: AppOptions) -> int:
     """Run the app in the terminal until the user quits; returns the exit code."""
-    tagset = tagset or (project.tagset(scheme) if scheme else project.tagset())
-    app = make_app(project, annotator, tagset, documents, home, lock, review, suggest, order)
+    app = make_app(options)
     try:
         app.run()
     finally:
@@ -190,4 +232,4 @@ def run_app(project: Project, annotator: str, documents: list[Document] | None, 
     return app.return_code or 0
 
 
-__all__ = ["AnnotateApp", "make_app", "run_app"]
+__all__ = ["AnnotateApp", "AppOptions", "make_app", "run_app"]

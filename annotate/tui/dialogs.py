@@ -1,4 +1,4 @@
-"""Modal dialogs: note, find, guidelines, document summary; each dismisses with a typed value."""
+"""Modal dialogs: note, find, guidelines, document summary, orphans, yes/no; each dismisses with a typed value."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from ..models import Tagset
 from .widgets import contrast_style, format_seconds
@@ -53,9 +53,9 @@ class NoteDialog(ModalScreen[str | None]):
     """
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("enter", "save", "Save"),
-        Binding("ctrl+j,shift+enter", "newline", "New line"),
+        Binding("escape", "cancel", "Cancel", id="note.cancel"),
+        Binding("enter", "save", "Save", id="note.save"),
+        Binding("ctrl+j,shift+enter", "newline", "New line", id="note.newline"),
     ]
     """Enter and ctrl+j are handled by the text area itself (see :func:`_note_area`), in the order the keys
     were typed; these bindings only serve when focus is elsewhere."""
@@ -68,7 +68,7 @@ class NoteDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
 
         with Vertical(id="note-dialog", classes="dialog"):
-            yield Label("Note on this sentence  [dim](Enter save · Esc cancel · ctrl+j new line)[/]")
+            yield Static("Note on this sentence  [dim](Enter save · Esc cancel · ctrl+j new line)[/]")
             yield Static(Text(self.sentence, overflow="ellipsis", no_wrap=True), classes="dialog-context")
             yield _note_area()(self.note, id="note-text", soft_wrap=True, show_line_numbers=False)
 
@@ -100,7 +100,7 @@ class NoteDialog(ModalScreen[str | None]):
 class FindDialog(ModalScreen[str | None]):
     """Ask for text to find in the document; Enter finds, Escape cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="find.cancel")]
 
     def __init__(self, query: str = "") -> None:
         super().__init__()
@@ -108,7 +108,7 @@ class FindDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="find-dialog", classes="dialog"):
-            yield Label("Find in document  [dim](Enter find next · Esc cancel)[/]")
+            yield Static("Find in document  [dim](Enter find next · Esc cancel)[/]")
             yield Input(self.query_text, placeholder="text to find", id="find-text")
 
     @on(Input.Submitted)
@@ -130,6 +130,7 @@ KEYS_HELP = [
     ("!", "toggle unsure"),
     ("n", "add or edit a note"),
     ("/", "find text"),
+    ("shift+o", "labels that lost their sentence when the source changed"),
     ("? f1", "these guidelines"),
     ("ctrl+p", "command palette: go to sentence N, open a document, theme"),
     ("escape", "back to the documents"),
@@ -138,9 +139,17 @@ KEYS_HELP = [
 ]
 """The labeling screen's keys, for the guidelines dialog."""
 
+REVIEW_KEYS_HELP = [
+    ("1-9, letter", "decide the gold label and move to the next sentence to review"),
+    ("enter", "accept the unanimous or majority label (on a decided sentence: keep it, go on)"),
+    ("shift+a", "accept every agreed sentence not decided yet (asks first; one u undoes it)"),
+    ("tab", "only the sentences to review (the agreed ones hidden) / every sentence"),
+]
+"""What the review screen adds or does differently, for the guidelines dialog."""
 
-def guidelines_renderable(tagset: Tagset) -> Group:
-    """The tagset's definitions, decision rules and examples, with each label's keys."""
+
+def guidelines_renderable(tagset: Tagset, review: bool = False) -> Group:
+    """The tagset's definitions, decision rules and examples, with each label's keys (and the review keys)."""
     parts: list[object] = []
     if tagset.description:
         parts.append(Text(tagset.description.strip() + "\n"))
@@ -158,35 +167,43 @@ def guidelines_renderable(tagset: Tagset) -> Group:
         for ex in lab.examples:
             parts.append(Text("  e.g. " + " ".join(ex.split()), style="italic"))
         parts.append(Text(""))
-    keys = Text()
-    keys.append("Keys\n", style="bold underline")  # the heading only, not every line after it
-    width = max(len(key) for key, _ in KEYS_HELP) + 2
-    for key, what in KEYS_HELP:
-        keys.append(f"  {key:<{width}}", style="bold")
-        keys.append(f"{what}\n")
-    parts.append(keys)
+    if review:
+        parts.append(keys_text("Keys of the review screen", REVIEW_KEYS_HELP))
+    parts.append(keys_text("Keys", KEYS_HELP))
     return Group(*parts)  # type: ignore[arg-type]
+
+
+def keys_text(heading: str, keys: list[tuple[str, str]]) -> Text:
+    """A heading and one line per key: the key in bold, what it does."""
+    text = Text()
+    text.append(f"{heading}\n", style="bold underline")  # the heading only, not every line after it
+    width = max(len(key) for key, _ in keys) + 2
+    for key, what in keys:
+        text.append(f"  {key:<{width}}", style="bold")
+        text.append(f"{what}\n")
+    return text
 
 
 class GuidelinesScreen(ModalScreen[None]):
     """The tagset's guidelines in a scrollable dialog."""
 
     BINDINGS = [
-        Binding("escape,q,question_mark,f1", "close", "Close"),
-        Binding("j,down", "scroll_down", "Down", show=False),
-        Binding("k,up", "scroll_up", "Up", show=False),
+        Binding("escape,q,question_mark,f1", "close", "Close", id="guidelines.close"),
+        Binding("j,down", "scroll_down", "Down", show=False, id="guidelines.down"),
+        Binding("k,up", "scroll_up", "Up", show=False, id="guidelines.up"),
     ]
 
-    def __init__(self, tagset: Tagset) -> None:
+    def __init__(self, tagset: Tagset, review: bool = False) -> None:
         super().__init__()
         self.tagset = tagset
+        self.review = review
 
     def compose(self) -> ComposeResult:
         with Vertical(id="guidelines", classes="dialog"):
-            yield Label(f"Guidelines: {self.tagset.name} (version {self.tagset.version})"
-                        "  [dim](Esc close · ↑↓ scroll)[/]")
+            yield Static(f"Guidelines: {self.tagset.name} (version {self.tagset.version})"
+                         "  [dim](Esc close · ↑↓ scroll)[/]")
             with VerticalScroll(id="guidelines-body"):
-                yield Static(guidelines_renderable(self.tagset))
+                yield Static(guidelines_renderable(self.tagset, self.review))
 
     def action_scroll_down(self) -> None:
         """Scroll the guidelines down."""
@@ -202,11 +219,14 @@ class GuidelinesScreen(ModalScreen[None]):
 
 
 class SummaryDialog(ModalScreen[bool]):
-    """Shown when every sentence is labeled: counts per label, unsure, time; next document or stay."""
+    """Shown when every sentence is labeled: counts per label, unsure, time; go on (True) or stay (False).
+
+    Going on opens the next document given (``next_document``), or when none is left, the list of documents.
+    """
 
     BINDINGS = [
-        Binding("enter", "next", "Next document", show=True),
-        Binding("escape", "stay", "Keep editing"),
+        Binding("enter", "next", "Next document", id="summary.next"),
+        Binding("escape", "stay", "Keep editing", id="summary.stay"),
     ]
 
     def __init__(self, document: str, counts: dict[str, int], tagset: Tagset, unsure: int,
@@ -228,12 +248,17 @@ class SummaryDialog(ModalScreen[bool]):
                           f"{100 * n / total:.0f}%" if total else "")
         table.add_row("unsure", str(self.unsure), "")
         table.add_row("time", format_seconds(self.seconds), "")
-        nxt = (f"Enter: next document ({self.next_document})" if self.next_document
-               else "Enter: back to the documents")
         with Vertical(id="summary", classes="dialog"):
-            yield Label(f"All {total} sentences of {self.document} are labeled. Saved.")
+            yield Static(f"All {total} sentences of {self.document} are labeled. Saved.")
             yield Static(table)
-            yield Label(f"[b]{nxt}[/b] · Esc: keep editing this one")
+            yield Static(f"[b]Enter: {self.enter_does}[/b] · Esc: keep editing this one")
+
+    @property
+    def enter_does(self) -> str:
+        """What Enter does, in words: open the next document given, or go back to the list of documents."""
+        if self.next_document:
+            return f"next document ({self.next_document})"
+        return "back to the documents"
 
     def action_next(self) -> None:
         """Go on to the next document."""
@@ -244,15 +269,19 @@ class SummaryDialog(ModalScreen[bool]):
         self.dismiss(False)
 
 
+ORPHAN_KEYS = "[b]a[/b] attach to the current sentence · [b]d[/b] discard · [b]↑↓[/b] choose · [b]Esc[/b] close"
+"""The orphans dialog's keys, on a line of their own (it wraps rather than lose one)."""
+
+
 class OrphansDialog(ModalScreen["tuple[str, int] | None"]):
     """Labels that could not be placed after the source changed: re-attach one to the current
     sentence (a) or discard it on purpose (d, then y). Dismisses with (action, orphan index)."""
 
     BINDINGS = [
-        Binding("escape", "close", "Close"),
-        Binding("a", "attach", "Attach to current sentence"),
-        Binding("d", "discard", "Discard"),
-        Binding("y", "confirm", "Yes, discard", show=False),
+        Binding("escape", "close", "Close", id="orphans.close"),
+        Binding("a", "attach", "Attach to current sentence", id="orphans.attach"),
+        Binding("d", "discard", "Discard", id="orphans.discard"),
+        Binding("y", "confirm", "Yes, discard", show=False, id="orphans.confirm"),
     ]
 
     def __init__(self, orphans: list[tuple[str, str | None, str | None]], current: str) -> None:
@@ -265,8 +294,8 @@ class OrphansDialog(ModalScreen["tuple[str, int] | None"]):
         from textual.widgets import OptionList
 
         with Vertical(id="orphans-dialog", classes="dialog"):
-            yield Label(f"{len(self.orphans)} labels lost their sentence when the source changed"
-                        "  [dim](a attach to the current sentence · d discard · Esc close)[/]")
+            yield Static(f"{len(self.orphans)} labels lost their sentence when the source changed")
+            yield Static(ORPHAN_KEYS, id="orphans-keys", classes="dialog-keys")
             yield Static(Text("current: " + " ".join(self.current.split()), overflow="ellipsis", no_wrap=True),
                          classes="dialog-context")
             options = []
@@ -278,7 +307,7 @@ class OrphansDialog(ModalScreen["tuple[str, int] | None"]):
                     line.append(f"  ({reason})", style="dim")
                 options.append(line)
             yield OptionList(*options, id="orphan-list")
-            yield Label("", id="orphans-confirm")
+            yield Static("", id="orphans-confirm")
 
     def _selected(self) -> int | None:
         from textual.widgets import OptionList
@@ -296,7 +325,7 @@ class OrphansDialog(ModalScreen["tuple[str, int] | None"]):
         """Ask to discard the selected orphan."""
         if self._selected() is not None:
             self._confirming = True
-            self.query_one("#orphans-confirm", Label).update("[b]Discard this label for good? y: yes · Esc: no[/b]")
+            self.query_one("#orphans-confirm", Static).update("[b]Discard this label for good? y: yes · Esc: no[/b]")
 
     def action_confirm(self) -> None:
         """Discard the selected orphan (after d)."""
@@ -308,6 +337,31 @@ class OrphansDialog(ModalScreen["tuple[str, int] | None"]):
         """Close without changing anything."""
         if self._confirming:
             self._confirming = False
-            self.query_one("#orphans-confirm", Label).update("")
+            self.query_one("#orphans-confirm", Static).update("")
             return
         self.dismiss(None)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Ask before doing something big: y or Enter says yes (True), n or Escape says no (False)."""
+
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str, detail: str = "") -> None:
+        super().__init__()
+        self.question = question
+        self.detail = detail
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm", classes="dialog"):
+            yield Static(f"[b]{self.question}[/b]")
+            if self.detail:
+                yield Static(self.detail, classes="dialog-context")
+            yield Static("[b]y[/b] or [b]Enter[/b]: yes · [b]n[/b] or [b]Esc[/b]: no", classes="dialog-keys")
+
+    def action_answer(self, yes: bool) -> None:
+        """Close with the answer."""
+        self.dismiss(yes)

@@ -1,6 +1,8 @@
-"""Small display helpers shared by the screens: label badges, gutters, progress bars."""
+"""Small display helpers shared by the screens: label badges, gutters, progress bars, fitting a line to a width."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
 
 from rich.color import Color
 from rich.segment import Segment
@@ -76,3 +78,32 @@ def format_seconds(seconds: float) -> str:
     if s >= 60:
         return f"{s // 60}m {s % 60:02d}s"
     return f"{s}s"
+
+
+def shortenings(lengths: Sequence[Sequence[int]], keep: Sequence[int] | None = None) -> Iterator[list[int]]:
+    """Ways to write a line of parts, from the longest to the shortest, one part shorter at each step.
+
+    ``lengths[k]`` are the cell lengths of part k's variants, longest first. Each step
+    shortens the part with the lowest ``keep`` (all equal when not given), the longest
+    of those first, so full words are kept as long as possible and shortened only as
+    far as needed. Yields the chosen variant index of every part.
+    """
+    keep = keep or [0] * len(lengths)
+    choice = [0] * len(lengths)
+    yield list(choice)
+    while True:
+        longer = [(-keep[k], lengths[k][c], -k) for k, c in enumerate(choice) if c + 1 < len(lengths[k])]
+        if not longer:
+            return
+        *_, minus_k = max(longer)
+        choice[-minus_k] += 1
+        yield list(choice)
+
+
+def fit_line(lengths: Sequence[Sequence[int]], width: int, keep: Sequence[int] | None = None) -> list[int]:
+    """The least shortening of the parts for them to fit ``width`` cells (the shortest when nothing fits)."""
+    choice: list[int] = []
+    for choice in shortenings(lengths, keep):
+        if sum(lengths[k][c] for k, c in enumerate(choice)) <= width:
+            break
+    return choice

@@ -1,0 +1,250 @@
+"""The home screen through Pilot: Home/End, the filter, columns at 80, unreadable sources, the review key by role."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+from conftest import label_as, run_async, write_source
+from snapshot_apps import ALICE, BOB, DOC, app_for, build_project, screen_lines, text_of, wait_for_document
+from textual import events
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+
+from annotate.store import Project
+from annotate.tui.app import AnnotateApp
+from annotate.tui.home import DocumentTable, HomeScreen, document_progress
+from annotate.tui.keybar import KeyBar
+from annotate.tui.label_screen import LabelScreen
+from annotate.tui.review_screen import ReviewScreen
+
+MANY = 40
+"""Documents named doc-00 .. doc-39 besides the sample article."""
+
+
+@pytest.fixture
+def many(tmp_path) -> Project:  # noqa: ANN001 - pytest's tmp_path
+    """The sample article, MANY short documents, and three sources that cannot be read."""
+    project = build_project(tmp_path / "proj")
+    for k in range(MANY):
+        write_source(project, f"doc-{k:02d}", f"Document {k} says hello. It may rain tomorrow.\n")
+    write_source(project, "empty", b"")
+    write_source(project, "latin1-menu", "Café au lait. It is hot.\n".encode("latin-1"))
+    write_source(project, "scan", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    return project
+
+
+@asynccontextmanager
+async def at_home(project: Project, size: tuple[int, int] = (100, 30),
+                  **options: object) -> AsyncIterator[tuple[AnnotateApp, Pilot[None], HomeScreen]]:
+    """The app on its home screen."""
+    app = app_for(project, **options)  # type: ignore[arg-type]
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        yield app, pilot, home
+
+
+def names(home: HomeScreen) -> list[str]:
+    """The documents listed, in order."""
+    table = home.query_one(DataTable)
+    return [str(table.get_row_at(k)[0]) for k in range(table.row_count)]
+
+
+def selected(home: HomeScreen) -> str | None:
+    """The document the cursor is on."""
+    return home._selected()
+
+
+def messages(app: AnnotateApp) -> list[str]:
+    """The notifications shown so far."""
+    return [n.message for n in app._notifications]
+
+
+@run_async
+async def test_home_and_end_go_to_the_first_and_last_document(many: Project) -> None:
+    async with at_home(many) as (app, pilot, home):
+        listed = names(home)
+        await pilot.press("end")
+        assert selected(home) == listed[-1]
+        await pilot.press("home")
+        assert selected(home) == listed[0]
+        await pilot.press("down", "down", "end", "up")
+        assert selected(home) == listed[-2]
+
+
+@run_async
+async def test_slash_filters_by_name_as_you_type_and_escape_clears(many: Project) -> None:
+    async with at_home(many) as (app, pilot, home):
+        total = MANY + 4
+        assert f"{total} documents" in text_of(home, "#bar")
+        await pilot.press("slash")
+        assert home.query_one("#filter").display and home.filter_open
+        await pilot.press("1")
+        assert names(home) == sorted([f"doc-{k:02d}" for k in range(MANY) if "1" in f"{k:02d}"] + ["latin1-menu"])
+        assert f"{len(names(home))} of {total} documents" in text_of(home, "#bar")
+        await pilot.press("3")
+        assert names(home) == ["doc-13"]
+        await pilot.press("backspace", "backspace", "-", "3")
+        assert names(home) == [f"doc-3{k}" for k in range(10)]
+        assert f"10 of {total} documents" in text_of(home, "#bar")
+        await pilot.press("down")  # arrows move in the list while typing
+        assert selected(home) == "doc-31"
+        await pilot.press("x")
+        assert names(home) == [] and f"0 of {total} documents" in text_of(home, "#bar")
+        assert "no document matches" in text_of(home, "#detail")
+        await pilot.press("enter")  # nothing to open: nothing happens
+        assert app.screen is home
+        await pilot.press("backspace")
+        assert len(names(home)) == 10
+        await pilot.press("escape")
+        assert not home.query_one("#filter").display and home.filter_text == "" and names(home) == sorted(names(home))
+        assert len(names(home)) == total and f"{total} documents" in text_of(home, "#bar")
+        assert home.query_one(DocumentTable).has_focus
+
+
+@run_async
+async def test_letters_typed_fast_after_slash_all_go_into_the_filter(many: Project) -> None:
+    """Keys arriving together (a fast typist, a paste): none of them sorts, reviews or quits instead."""
+    async with at_home(many) as (app, pilot, home):
+        for ch in "/doc-1q":
+            app.post_message(events.Key(ch if ch != "/" else "slash", ch))
+        for _ in range(50):
+            await pilot.pause(0.01)
+            if home.filter_text == "doc-1q":
+                break
+        assert home.filter_text == "doc-1q" and names(home) == [] and app.return_code is None
+        assert home.sort_by == "name"
+        await pilot.press("backspace")
+        assert names(home) == [f"doc-1{k}" for k in range(10)]
+        await pilot.press("o")  # still typing: o is a letter of the filter, not "sort by name"
+        assert home.filter_text == "doc-1o"
+
+
+@run_async
+async def test_enter_in_the_filter_opens_the_selected_match(many: Project) -> None:
+    async with at_home(many) as (app, pilot, home):
+        await pilot.press("slash", *"kim")
+        assert names(home) == [DOC]
+        await pilot.press("enter")
+        screen = await wait_for_document(pilot)
+        assert isinstance(screen, LabelScreen) and screen.doc.id == DOC
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is home and names(home) == [DOC]  # back: the filter is still there
+        await pilot.press("escape")
+        assert len(names(home)) == MANY + 4
+
+
+@pytest.mark.parametrize("width", [80, 160])
+@run_async
+async def test_every_column_fits_the_terminal(many: Project, width: int) -> None:
+    """Issue 12, item 7: at 80 columns the labeled/unsure/orphans columns were cut off."""
+    label_as(many, "alice", ["fact"] * 10, unsure_at=(2, 3))
+    async with at_home(many, size=(width, 24)) as (app, pilot, home):
+        table = home.query_one(DataTable)
+        drawn = sum(column.get_render_width(table) for column in table.columns.values())
+        assert drawn <= table.scrollable_content_region.width
+        lines = screen_lines(app)
+        header = next(line for line in lines if "document" in line and "progress" in line)
+        for title in ("labeled", "unsure", "orphans"):
+            assert title in header
+        keys = " ".join(line for line in screen_lines(app)[-2:])
+        for key in ("⏎ open", "/ filter", "r review", "? guide", "^q quit"):
+            assert key in keys, keys
+        await pilot.press("slash", *"kim")
+        row = next(line for line in screen_lines(app) if line.lstrip().startswith(DOC))
+        assert row.rstrip().endswith("10/25       2"), row  # labeled and unsure, readable at the right
+
+
+@run_async
+async def test_unreadable_sources_are_shown_as_such_and_enter_says_why(many: Project) -> None:
+    """Issue 12, item 7: binary, empty and latin-1 sources showed "not started" and failed only when opened."""
+    rows = {r.doc.id: r for r in document_progress(many, "alice")}
+    assert "empty" in rows["empty"].unreadable  # type: ignore[operator]
+    assert "binary" in rows["scan"].unreadable  # type: ignore[operator]
+    assert "Latin-1" in rows["latin1-menu"].unreadable and "iconv" in rows["latin1-menu"].unreadable  # type: ignore[operator]
+    assert rows[DOC].unreadable is None and rows["doc-00"].progress is None  # not started
+    async with at_home(many, size=(160, 60)) as (app, pilot, home):
+        table = home.query_one(DataTable)
+        for doc in ("empty", "latin1-menu", "scan"):
+            row = table.get_row_at(names(home).index(doc))
+            assert str(row[1]).startswith("unreadable: "), row
+        assert selected(home) == "doc-00"  # the first document that can be worked on
+        await pilot.press("slash", *"latin1", "escape")
+        await pilot.press("slash", *"latin1")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is home  # not opened
+        said = messages(app)[-1]
+        assert "latin1-menu cannot be opened: unreadable:" in said and "Latin-1" in said, said
+        assert "unreadable" in text_of(home, "#detail") and "iconv" in text_of(home, "#detail")
+        await pilot.press("r")  # nor reviewed
+        assert app.screen is home
+
+
+@asynccontextmanager
+async def with_labels(project: Project, **options: object) -> AsyncIterator[tuple[AnnotateApp, Pilot[None],
+                                                                                    HomeScreen]]:
+    """alice and bob labeled the sample article; carl is on the home screen with the article selected."""
+    label_as(project, "alice", ALICE)
+    label_as(project, "bob", BOB)
+    write_source(project, "talks-end", "The talks ended on Friday.\n")
+    async with at_home(project, annotator="carl", **options) as (app, pilot, home):
+        await pilot.press("home")
+        assert selected(home) == DOC
+        yield app, pilot, home
+
+
+@pytest.mark.parametrize("role", [None, "reviewer"])
+@run_async
+async def test_r_opens_the_review_screen_for_a_reviewer(project: Project, role: str | None) -> None:
+    async with with_labels(project, role=role) as (app, pilot, home):
+        await pilot.press("r")
+        screen = await wait_for_document(pilot)
+        assert isinstance(screen, ReviewScreen) and screen.reviewer == "carl"
+        assert screen.annotators == ["alice", "bob"]
+        await pilot.press("1")  # decides gold
+        assert screen.session is not None and screen.session.sentences[screen.cursor].label is None
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is home
+        await pilot.press("down", "r")  # nobody labeled talks-end: said, not opened
+        await pilot.pause()
+        assert app.screen is home and "nobody has labeled talks-end" in messages(app)[-1]
+    assert project.label_path(DOC, "gold").exists()
+
+
+@run_async
+async def test_r_is_refused_to_an_annotator(project: Project) -> None:
+    async with with_labels(project, role="annotator") as (app, pilot, home):
+        await pilot.press("r")
+        await pilot.pause()
+        assert app.screen is home
+        assert "Reviewing is for reviewers; your role is annotator." in messages(app)
+        await pilot.press("enter")  # labeling is allowed
+        screen = await wait_for_document(pilot)
+        assert isinstance(screen, LabelScreen) and screen.annotator == "carl"
+    assert not project.label_path(DOC, "gold").exists()
+
+
+@run_async
+async def test_an_annotator_cannot_start_on_the_review_screen(project: Project) -> None:
+    label_as(project, "alice", ALICE)
+    app = app_for(project, "carl", [DOC], review=[], role="annotator")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, HomeScreen)
+        assert any("may not review" in m for m in messages(app))
+
+
+@run_async
+async def test_home_key_line_at_80_columns_keeps_every_key(project: Project) -> None:
+    async with at_home(project, size=(80, 24)) as (app, pilot, home):
+        bar = home.query_one(KeyBar)
+        shown = " ".join(str(bar.render()).splitlines())
+        for entry in bar.entries():
+            assert f"{entry.display} " in shown
+        assert "^q quit" in shown and "^p palette" in shown
