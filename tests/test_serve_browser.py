@@ -126,6 +126,12 @@ def test_login_label_three_sentences_reload_and_the_file_is_the_annotators(
                 expected.append(label)
                 wait_until(page, partial(starts_with, project, list(expected)), f"{expected} on disk")
             assert labels_of(project)[:4] == ["fact", "speculation", "quote", None]
+            screen.text = ""
+            page.keyboard.press("Escape")  # to the documents, where r reviews: not for an annotator
+            screen.wait_for(page, "sorted by name")
+            page.keyboard.press("r")
+            screen.wait_for(page, "Reviewing is for reviewers; your role is annotator.")
+            assert not [p.name for p in project.label_path(SEED_ID, "alice").parent.iterdir() if "gold" in p.name]
 
             screen.text = ""
             page.reload()

@@ -473,3 +473,32 @@ async def test_quitting_the_app_ends_the_tab_normally(served: Served) -> None:
         await tab.press("\x11")  # ctrl+q
         assert await tab.closed(15) == 1000
         assert not any("annotate_error" in s for s in tab.strings)
+
+
+@run_async
+async def test_an_annotator_cannot_open_the_review_screen_a_reviewer_can(served: Served) -> None:
+    folder = served.project.root / "labels" / SEED_ID
+    async with await logged_in(served, "alice") as http:
+        tab = await Tab.open(http, served.url)
+        await tab.wait_for("sorted by")
+        await tab.press("\r")
+        await tab.wait_for("Sentence ")
+        await tab.press("\x1b[H" + "f")  # something to review
+        await labeled(served.project, "alice", 0, "fact")
+        tab.mark()
+        await tab.press("\x1b")  # back to the documents
+        await tab.wait_for("sorted by")
+        await tab.press("r")
+        await tab.wait_for("Reviewing is for reviewers; your role is annotator.")
+        await tab.close()
+    assert not [p.name for p in folder.iterdir() if "gold" in p.name]  # refused, and nothing written
+    async with await logged_in(served, "rita") as http:
+        tab = await Tab.open(http, served.url)
+        await tab.wait_for("sorted by")
+        await tab.press("r")
+        await tab.wait_for("accept all agreed")  # the review screen's keys
+        await tab.press("\x1b[H" + "o")  # the first sentence's gold label: opinion
+        await labeled(served.project, "gold", 0, "opinion")
+        await tab.close()
+    gold = current_labels(served.project, served.project.document(SEED_ID), "gold").labels.sentences[0]
+    assert gold.label == "opinion" and gold.reviewer == "rita"

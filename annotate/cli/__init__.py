@@ -138,7 +138,8 @@ def main(ctx: click.Context, annotator: str | None, role: str | None) -> None:
     With no command, opens the home screen: every document with your progress.
 
     ``--role`` (hidden) is how ``annotate serve`` tells a browser session's app what its
-    account may do: "annotator" (no review screen) or "reviewer"; absent for a local user.
+    account may do: "annotator" (no review screen) or "reviewer"; absent for a local user,
+    who may do everything. It goes into ``AppOptions.role``, the app's one notion of a role.
     """
     if ctx.invoked_subcommand is None:
         with collector_paused():
@@ -150,7 +151,7 @@ def main(ctx: click.Context, annotator: str | None, role: str | None) -> None:
             from ..tui.app import run_app
             from ..tui.options import AppOptions
 
-            run_app(AppOptions(project, name))
+            run_app(AppOptions(project, name, role=role))
 
 
 from . import agreement, documents, export, screens, serve, suggest, team  # noqa: E402, F401  (they register their commands)
