@@ -116,10 +116,13 @@ class Tab:
 
     @classmethod
     async def open(cls, http: aiohttp.ClientSession, url: str, width: int = 120, height: int = 40,
-                   origin: str | None = None) -> Tab:
-        """Open the websocket as the page does (``/ws?width=..&height=..``)."""
+                   origin: str | None = None, answer_pings: bool = True) -> Tab:
+        """Open the websocket as the page does (``/ws?width=..&height=..``).
+
+        ``answer_pings=False``: the tab stops answering the server's pings, as when the network is lost.
+        """
         ws = await http.ws_connect(f"{url}/ws?width={width}&height={height}", origin=origin or url,
-                                   max_msg_size=0)
+                                   max_msg_size=0, autoping=answer_pings)
         return cls(ws)
 
     async def _read(self) -> None:

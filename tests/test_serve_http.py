@@ -22,6 +22,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+import yaml
 from conftest import REPO, SEED_ID, make_project, run_async
 
 from annotate.reading import current_labels
@@ -502,3 +503,39 @@ async def test_an_annotator_cannot_open_the_review_screen_a_reviewer_can(served:
         await tab.close()
     gold = current_labels(served.project, served.project.document(SEED_ID), "gold").labels.sentences[0]
     assert gold.label == "opinion" and gold.reviewer == "rita"
+
+
+@pytest.mark.slow
+@run_async
+async def test_a_lost_network_ends_the_session_and_keeps_its_labels(served: Served) -> None:
+    """The browser stops answering (its network is gone): the server's heartbeat notices, the app folds and exits."""
+    async with await logged_in(served, "bob") as http:
+        tab = await Tab.open(http, served.url, answer_pings=False)
+        await tab.wait_for("sorted by")
+        await tab.press("\r")
+        await tab.wait_for("Sentence ")
+        await tab.press("\x1b[H" + "jjjjj" + "q")  # the sixth sentence
+        await labeled(served.project, "bob", 5, "quote")
+        (pid,) = served.server.children()
+        assert await tab.closed(40) is not None  # no pong: the server gave up on the tab
+        deadline = time.monotonic() + 20
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert not Path(f"/proc/{pid}").exists()
+    folded = yaml.safe_load(served.project.label_path(SEED_ID, "bob").read_text())
+    assert folded["sentences"][5]["label"] == "quote"  # in the YAML file: the app quit cleanly
+
+
+def test_tabs_are_limited_per_account_and_per_server(tmp_path: Path) -> None:
+    from annotate.serve.server import AnnotateServer, ServeOptions
+
+    class Tab:  # what the server knows of an open tab: whose it is
+        def __init__(self, account: str) -> None:
+            self.account = account
+
+    server = AnnotateServer(ServeOptions(tmp_path, max_sessions=6, sessions_per_account=4))
+    server.live.update(Tab("alice") for _ in range(4))  # type: ignore[misc]
+    assert "alice has 4 tabs open already" in (server._busy("alice") or "")
+    assert server._busy("bob") is None
+    server.live.update(Tab("bob") for _ in range(2))  # type: ignore[misc]
+    assert "The server is full (6 sessions)" in (server._busy("carol") or "")
