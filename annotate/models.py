@@ -476,15 +476,124 @@ class ProjectFile(BaseModel):
         return [TeamMember(name=m) if isinstance(m, str) else m for m in self.annotators]
 
 
+
+# --------------------------------------------------------------------------- document metadata
+
+META_FORMAT_VERSION = 1
+"""The metadata file format version this tool reads and writes."""
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+"""Control characters (a terminal escape among them): never in a metadata value shown on a screen."""
+
+FIELD_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"
+
+MetaValue = str | int | float | bool | None
+
+
+def _printable(value: Any, limit: int) -> Any:
+    """A metadata string: one line without control characters, at most ``limit`` characters."""
+    if isinstance(value, str):
+        bad = _CONTROL.search(value)
+        if bad:
+            raise ValueError(f"control character U+{ord(bad.group()):04X} at position {bad.start()}:"
+                             " metadata values are one line of printable text")
+        if len(value) > limit:
+            raise ValueError(f"longer than {limit} characters")
+    return value
+
+
+class ImportOrigin(BaseModel):
+    """Where an imported document came from: the file, the place in it, its format, when."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    file: str = Field(min_length=1, max_length=4096, description="The file it was read from, as given to import.")
+    line: int | None = Field(default=None, ge=1, description="Line where the document starts (text formats).")
+    row: int | None = Field(default=None, ge=1, description="Row number (1 = the first document of the file).")
+    format: str = Field(max_length=32, description="The format it was read as: txt, md, html, jsonl, csv, ...")
+    encoding: str | None = Field(default=None, max_length=128, description="How its bytes were decoded.")
+    at: str | None = Field(default=None, max_length=64, description="When it was imported (ISO 8601).")
+
+    @field_validator("file", "format", "encoding", "at")
+    @classmethod
+    def _one_line(cls, v: Any) -> Any:
+        return _printable(v, 4096)
+
+
+class DocumentMeta(BaseModel):
+    """What is known about a document besides its text: ``seeds/<doc-id>.meta.yaml``.
+
+    Written by ``annotate import``; may be written or edited by hand. Every value is
+    one line of printable text; the document it belongs to comes from where the file
+    lives, never from its content.
+    """
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    version: int = Field(default=META_FORMAT_VERSION, description="Metadata file format version; this tool writes 1.")
+    title: str | None = Field(default=None, description="The headline (also the first line of the source).")
+    url: str | None = Field(default=None, description="Where the article was published.")
+    date: str | None = Field(default=None, description="When it was published: ISO 8601 when known, else as given.")
+    outlet: str | None = Field(default=None, description="Who published it: a news outlet, site or agency.")
+    author: str | None = Field(default=None, description="The byline; several authors separated by '; '.")
+    language: str | None = Field(default=None, description="The language, e.g. en or en-GB.")
+    fields: dict[Annotated[str, Field(pattern=FIELD_NAME_PATTERN)], MetaValue] = Field(
+        default_factory=dict, max_length=100, description="Other fields kept from the source (import --meta)."
+    )
+    imported: ImportOrigin | None = Field(default=None, description="Where annotate import read it.")
+
+    @field_validator("version")
+    @classmethod
+    def _known_meta_version(cls, v: int) -> int:
+        if not 1 <= v <= META_FORMAT_VERSION:
+            raise ValueError(f"format version {v}: this tool reads version {META_FORMAT_VERSION}; upgrade annotate")
+        return v
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_as_text(cls, v: Any) -> Any:
+        import datetime as dt
+
+        return v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v  # YAML reads 2024-05-01 as a date
+
+    @field_validator("title", "url", "date", "outlet", "author", "language")
+    @classmethod
+    def _one_line(cls, v: Any) -> Any:
+        return _printable(v, 2048)
+
+    @field_validator("fields")
+    @classmethod
+    def _values_one_line(cls, v: dict[str, MetaValue]) -> dict[str, MetaValue]:
+        for key, value in v.items():
+            try:
+                _printable(value, 10_000)
+            except ValueError as exc:
+                raise ValueError(f"{key}: {exc}") from None
+        return v
+
+    def export_fields(self) -> dict[str, MetaValue]:
+        """The metadata as one flat mapping for an exported row's ``meta`` (where it came from left out)."""
+        known = {k: getattr(self, k) for k in ("title", "url", "date", "outlet", "author", "language")}
+        return {**{k: v for k, v in known.items() if v is not None}, **self.fields}
+
+    def to_data(self) -> dict[str, Any]:
+        """The file's content as plain data, empty values left out."""
+        data = self.model_dump(mode="json", exclude_none=True)
+        if not data.get("fields"):
+            data.pop("fields", None)
+        return data
+
+
 def json_schemas() -> dict[str, dict[str, Any]]:
-    """The JSON Schemas of the label file, the tagset and the project file, by file name under ``schemas/``."""
-    labels = LabelFile.model_json_schema()
-    labels["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    labels["title"] = "annotate label file (format version 1)"
-    tagset = Tagset.model_json_schema()
-    tagset["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    tagset["title"] = "annotate tagset"
-    project = ProjectFile.model_json_schema()
-    project["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    project["title"] = "annotate project file (annotate.yaml)"
-    return {"labels.schema.json": labels, "tagset.schema.json": tagset, "project.schema.json": project}
+    """The JSON Schemas of the label file, the tagset, the project file and document metadata, by file name."""
+    out = {}
+    for name, model, title in (("labels.schema.json", LabelFile, "annotate label file (format version 1)"),
+                               ("tagset.schema.json", Tagset, "annotate tagset"),
+                               ("project.schema.json", ProjectFile, "annotate project file (annotate.yaml)"),
+                               ("metadata.schema.json", DocumentMeta,
+                                "annotate document metadata (format version 1)")):
+        schema = model.model_json_schema()
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        schema["title"] = title
+        out[name] = schema
+    return out

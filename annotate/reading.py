@@ -264,8 +264,19 @@ def _cached_spans(project: Project, source: Source, segmenter: str) -> list[Span
     return spans if _plausible(source.text, spans) else None  # a cache is project content too: checked
 
 
+def remembered_spans(project: Project, source: Source, segmenter: str | None = None) -> list[Span] | None:
+    """The spans remembered for this source by ``segmenter`` (default: the current one), or None."""
+    from .segment import segmenter_id
+
+    return _cached_spans(project, source, segmenter or segmenter_id())
+
+
 def remember_spans(project: Project, source: Source, spans: list[Span], segmenter: str) -> None:
-    """Keep a document's spans for every later reader (``.annotate/cache/spans/<sha256>.json``; best effort)."""
+    """Keep a document's spans for every later reader (``.annotate/cache/spans/<sha256>.json``; best effort).
+
+    Written whole (temp file, rename) but not fsynced: a cache file torn or lost by a power
+    cut is unreadable or implausible, ignored, and the spans are computed again.
+    """
     flat = array("q", (x for span in spans for x in span)).tolist()
     entry = {"segmenter": segmenter, "spans": flat}
     write_cache(_spans_cache_path(project, source.sha256), json.dumps(entry).encode(), project.root)

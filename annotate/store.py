@@ -660,11 +660,15 @@ def read_label_file(path: Path, where: str | None = None, root: Path | None = No
     return parse_label_file(raw, where), raw.decode("utf-8", "replace")
 
 
-def atomic_write(path: Path, data: bytes, root: Path | None = None, mode: int | None = None) -> None:
+def atomic_write(path: Path, data: bytes, root: Path | None = None, sync_folder: bool = True,
+                 mode: int | None = None) -> None:
     """Write ``data`` to ``path`` durably: temp file beside it, flush, fsync, rename, fsync the folder.
 
+    ``sync_folder=False`` leaves the folder's fsync to the caller (who writes many files
+    into a few folders and fsyncs each folder once at the end: ``annotate import``).
     ``mode``: the new file's permissions (default: the old file's, else the umask's); the temp
     file is created 0600 and only then given them, so a private file is never readable by others.
+
     On any error the old file is untouched and the temp file removed; the OSError propagates.
     With ``root`` (the project root) the folder is reached without leaving the project
     (:class:`RefusedPath` otherwise) and the temp file, the rename and the fsync all
@@ -685,8 +689,9 @@ def atomic_write(path: Path, data: bytes, root: Path | None = None, mode: int | 
             with contextlib.suppress(OSError):
                 os.unlink(tmp, dir_fd=dfd)
             raise
-        with contextlib.suppress(OSError):  # pragma: no cover - folders that cannot be fsynced
-            os.fsync(dfd)
+        if sync_folder:
+            with contextlib.suppress(OSError):  # pragma: no cover - folders that cannot be fsynced
+                os.fsync(dfd)
     except OSError as exc:
         raise _named(exc, path) from None
     finally:

@@ -154,4 +154,4 @@ def main(ctx: click.Context, annotator: str | None, role: str | None) -> None:
             run_app(AppOptions(project, name, role=role))
 
 
-from . import agreement, documents, export, screens, serve, suggest, team  # noqa: E402, F401  (they register their commands)
+from . import agreement, documents, export, importing, screens, serve, suggest, team  # noqa: E402, F401  (they register their commands)
