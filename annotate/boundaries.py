@@ -285,28 +285,40 @@ class RemapReport:
         return ", ".join(parts)
 
 
+def _combined(parts: list[Sentence]) -> dict[str, Any]:
+    """What unlabeled parts carry besides a label (time, notes, unsure), put together for the unit they form."""
+    notes = [p.note for p in parts if p.note]
+    seconds = round(sum(p.seconds or 0.0 for p in parts), 1) or None
+    out = {"unsure": True if any(p.unsure for p in parts) else None, "note": "; ".join(notes) or None,
+           "seconds": seconds}
+    return {k: v for k, v in out.items() if v is not None}
+
+
 def _merge(parts: list[Sentence], unit: Sentence, report: RemapReport) -> tuple[Sentence, list[Orphan]]:
-    """A merged unit from its old parts: the label they all agreed on (parts remembered), else none and orphans."""
-    labeled = [p for p in parts if _data(p)]
-    if not labeled:
-        return unit, []
-    labels = {p.label for p in parts}
-    if len(labels) == 1 and None not in labels:
-        notes = [p.note for p in parts if p.note]
-        seconds = round(sum(p.seconds or 0.0 for p in parts), 1) or None
-        update = {"label": parts[0].label, "unsure": True if any(p.unsure for p in parts) else None,
-                  "note": "; ".join(notes) or None, "seconds": seconds}
-        merged = Sentence(start=unit.start, end=unit.end, text=unit.text, **{k: v for k, v in update.items()
-                                                                            if v is not None})
-        setattr(merged, MERGED_FROM, [{"start": p.start, "end": p.end, **_data(p)} for p in labeled])
+    """A merged unit from its old parts.
+
+    Every part labeled alike: the unit keeps that label (and remembers its parts, so a split
+    gives each its own back). Otherwise the unit is unlabeled, each labeled part becomes an
+    orphan, and what the unlabeled parts carry (time, notes) stays on the unit.
+    """
+    labeled = [p for p in parts if p.label is not None]
+    agreed = bool(labeled) and len(labeled) == len(parts) and len({p.label for p in parts}) == 1
+    keep = parts if agreed else [p for p in parts if p.label is None]
+    fields = _combined(keep)
+    if agreed:
+        fields["label"] = parts[0].label
+    merged = Sentence(start=unit.start, end=unit.end, text=unit.text, **fields)
+    if agreed:
+        setattr(merged, MERGED_FROM, [{"start": p.start, "end": p.end, **_data(p)} for p in parts if _data(p)])
         report.merged_kept += 1
         return merged, []
-    reason = "merged into a larger unit whose parts had different labels"
-    return unit, [_orphan(p, reason) for p in labeled]
+    reason = "merged into a larger unit whose parts were not labeled alike"
+    return merged, [_orphan(p, reason) for p in labeled]
 
 
 def _split(old: Sentence, units: list[Sentence], report: RemapReport) -> tuple[list[Sentence], list[Orphan]]:
-    """The parts of a split unit: their own labels back if the unit was merged from them, else its label parked."""
+    """The parts of a split unit: their own labels back if the unit was merged from them, else the unit's label
+    parked as an orphan (what it carries besides, time and notes, goes to the first part)."""
     remembered = {(d["start"], d["end"]): d for d in (getattr(old, MERGED_FROM, None) or [])
                   if isinstance(d, dict) and isinstance(d.get("start"), int) and isinstance(d.get("end"), int)}
     if remembered and set(remembered) <= {u.span for u in units}:
@@ -316,8 +328,10 @@ def _split(old: Sentence, units: list[Sentence], report: RemapReport) -> tuple[l
             parts.append(Sentence(start=u.start, end=u.end, text=u.text, **d))
             report.restored += bool(d)
         return parts, []
-    if not _data(old):
-        return units, []
+    if old.label is None:
+        rest = _combined([old])
+        first = Sentence(start=units[0].start, end=units[0].end, text=units[0].text, **rest)
+        return [first, *units[1:]], []
     return units, [_orphan(old, "split into smaller units")]
 
 
@@ -382,8 +396,10 @@ def _reattach(new: list[Sentence], orphans: list[Orphan], report: RemapReport) -
     left = []
     for o in orphans:
         i = at.get(o.span)
-        if i is not None and new[i].text == o.text and not _data(new[i]) and o not in report.orphaned:
-            new[i] = Sentence(start=o.start, end=o.end, text=o.text, **_data(o))
+        if i is not None and new[i].text == o.text and new[i].label is None and o.label is not None \
+                and o not in report.orphaned:
+            mine = {k: v for k, v in _data(new[i]).items() if k != MERGED_FROM}
+            new[i] = Sentence(start=o.start, end=o.end, text=o.text, **{**mine, **_data(o)})
             report.restored += 1
         else:
             left.append(o)

@@ -59,7 +59,8 @@ from .store import (
 )
 from .yamlio import dump_document
 
-__all__ = ["Change", "ChangeGroup", "FollowCancelled", "LabelSession", "NeedsSegmentation", "SaveStatus"]
+__all__ = ["BoundaryEdit", "Change", "ChangeGroup", "FollowCancelled", "LabelSession", "NeedsSegmentation",
+           "SaveStatus"]
 
 
 @dataclass

@@ -100,17 +100,29 @@ def test_changes_keep_every_character_in_exactly_one_unit_and_are_idempotent(cas
         assert apply_changes(middle, text, SHA, changes).spans == after
 
 
+def notes_of(labels: LabelFile) -> str:
+    """Every note a file holds (on units, orphans and remembered parts), joined."""
+    notes = [s.note or "" for s in [*labels.sentences, *labels.orphans]]
+    for s in labels.sentences:
+        notes.extend(str(p.get("note") or "") for p in getattr(s, MERGED_FROM, None) or [])
+    return " | ".join(notes)
+
+
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(edits(), st.data())
 def test_labels_follow_new_units_and_none_is_ever_dropped(case, data) -> None:
     text, spans, ops = case
     labels = file_of(text, spans, data.draw(st.lists(st.sampled_from([*LABELS, None]), min_size=len(spans),
                                                      max_size=len(spans))))
+    noted = data.draw(st.sets(st.integers(0, len(spans) - 1), max_size=3))
+    for i in noted:  # notes and time on some units, labeled or not
+        labels.sentences[i].note, labels.sentences[i].seconds = f"note-{i}", 1.5
     before = carried(labels)
     after_spans = run_ops(text, spans, ops)
     moved, _report = remap(labels, text, after_spans)
     assert [s.span for s in moved.sentences] == after_spans
     assert carried(moved) == before
+    assert all(f"note-{i}" in notes_of(moved) for i in noted)
     back, _ = remap(moved, text, spans)  # and back to the first units: every label where it was
     assert [(s.span, s.label) for s in back.sentences] == [(s.span, s.label) for s in labels.sentences]
 

@@ -45,6 +45,13 @@ class AnnotateCommands(Provider):
                     yield Hit(score, matcher.highlight("Go to sentence"),
                               partial(app.notify, "Type the number too, e.g. 'go to sentence 12'."),
                               help="Type the number too, e.g. 'go to sentence 12'")
+        if isinstance(screen, DocumentScreen):
+            for text, action, help_text in (
+                    ("Merge this unit with the next one", screen.action_merge, "shift+m: a boundary that is wrong"),
+                    ("Split this unit in two", screen.action_split, "shift+s: choose where to cut")):
+                score = matcher.match(text)
+                if score > 0:
+                    yield Hit(score, matcher.highlight(text), action, help=f"{help_text} (for every annotator)")
         score = matcher.match("Show guidelines")
         if score > 0:
             yield Hit(score, matcher.highlight("Show guidelines"), app.show_guidelines,

@@ -131,6 +131,8 @@ KEYS_HELP = [
     ("n", "add or edit a note"),
     ("/", "find text"),
     ("shift+o", "labels that lost their sentence when the source changed"),
+    ("shift+m", "merge this unit with the next one, for everyone (a wrong sentence boundary)"),
+    ("shift+s", "split this unit in two at a place you choose, for everyone"),
     ("? f1", "these guidelines"),
     ("ctrl+p", "command palette: go to sentence N, open a document, theme"),
     ("escape", "back to the documents"),
@@ -365,3 +367,87 @@ class ConfirmDialog(ModalScreen[bool]):
     def action_answer(self, yes: bool) -> None:
         """Close with the answer."""
         self.dismiss(yes)
+
+
+def split_points(text: str) -> list[int]:
+    """Where a unit can be cut: after a space, so that both sides keep some text (offsets into ``text``)."""
+    points = []
+    for i in range(1, len(text)):
+        if text[i - 1].isspace() and not text[i].isspace() and text[:i].strip() and text[i:].strip():
+            points.append(i)
+    return points
+
+
+def first_cut(text: str, points: list[int]) -> int:
+    """Where the cut starts: after the first sentence-like end (``. `` ``? `` ``." ``), else the middle."""
+    for p in points:
+        before = text[:p].rstrip()
+        if before.endswith((".", "?", "!", '"', "\u201d", "'", "\u2019")) and len(before) > 1:
+            return p
+    return points[len(points) // 2]
+
+
+class SplitDialog(ModalScreen["int | None"]):
+    """Choose where to cut a unit in two: arrows move the cut by word, Enter cuts, Escape cancels.
+
+    Dismisses with the offset of the cut in the unit's text (the first character of the
+    second part), or None.
+    """
+
+    BINDINGS = [
+        Binding("right,l,tab", "move(1)", "next word", id="split.right"),
+        Binding("left,h,shift+tab", "move(-1)", "previous word", id="split.left"),
+        Binding("end", "move(1000000)", "last", id="split.end"),
+        Binding("home", "move(-1000000)", "first", id="split.home"),
+        Binding("enter", "cut", "cut here", id="split.cut"),
+        Binding("escape", "cancel", "cancel", id="split.cancel"),
+    ]
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+        self.points = split_points(text)
+        self.at = first_cut(text, self.points) if self.points else 0
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="split", classes="dialog"):
+            yield Static("[b]Split this unit in two[/b]")
+            yield Static(id="split-preview")
+            yield Static("[b]←/→[/b] move the cut by a word · [b]Enter[/b] cut here (undo with u) · "
+                         "[b]Esc[/b] cancel", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        """Show where the cut is."""
+        self._show()
+
+    def _show(self) -> None:
+        out = Text()
+        if not self.points:
+            out.append("This unit has no place to cut: it is one word.", style="italic")
+        else:
+            first, second = self.text[: self.at].rstrip(), self.text[self.at:]
+            out.append("1  ", style="bold")
+            out.append(" ".join(first.split()))
+            out.append("\n──── cut ────\n", style="bold yellow")
+            out.append("2  ", style="bold")
+            out.append(" ".join(second.split()))
+        self.query_one("#split-preview", Static).update(out)
+
+    def action_move(self, steps: int) -> None:
+        """Move the cut by ``steps`` words (clamped to the first and last place)."""
+        if not self.points:
+            return
+        k = self.points.index(self.at) + steps
+        self.at = self.points[max(0, min(k, len(self.points) - 1))]
+        self._show()
+
+    def action_cut(self) -> None:
+        """Cut at the place shown."""
+        if not self.points:
+            self.app.bell()
+            return
+        self.dismiss(self.at)
+
+    def action_cancel(self) -> None:
+        """Leave the unit as it is."""
+        self.dismiss(None)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.segment import Segment
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingsMap
@@ -32,7 +33,7 @@ from textual.widgets import ProgressBar, Static
 from ..anchor import AnchorReport
 from ..errors import AnnotateError
 from ..models import LabelFile, Sentence, Tagset
-from ..session import Change, ChangeGroup, FollowCancelled, LabelSession, NeedsSegmentation
+from ..session import BoundaryEdit, Change, ChangeGroup, FollowCancelled, LabelSession, NeedsSegmentation
 from ..store import Document, LabelLock
 from .dialogs import FindDialog, GuidelinesScreen, NoteDialog
 from .document_view import DocumentView
@@ -148,6 +149,8 @@ class DocumentScreen(Screen[None]):
         Binding("question_mark,f1", "guidelines", "guide", key_display="?", id="label.guidelines"),
         Binding("escape", "back", "docs", show=False, id="label.back"),
         Binding("O", "orphans", "orphans", show=False, id="label.orphans"),
+        Binding("M", "merge", "merge with next", show=False, id="label.merge"),
+        Binding("S", "split", "split", show=False, id="label.split"),
     ]
 
     CLEAR_FIELDS: dict[str, Any] = {"label": None}
@@ -226,11 +229,19 @@ class DocumentScreen(Screen[None]):
     def reveal(self, index: int) -> None:
         """Make a hidden sentence shown before the cursor goes there (nothing is hidden here)."""
 
+    @property
+    def editor(self) -> str:
+        """Who is recorded as making a merge or split on this screen (the annotator; review: the reviewer)."""
+        return self.annotator
+
     # layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         yield StatusBar(self.tagset, id="bar")
+        about = self._about_line()
+        if about is not None:
+            yield Static(about, id="about")
         self._open_now()
         if self.session is not None:
             yield self._build_view(self.session)
@@ -240,6 +251,27 @@ class DocumentScreen(Screen[None]):
                 yield ProgressBar(id="loading-progress", show_eta=False)
         yield self.make_panel()
         yield KeyBar(short={name: short.lower() for name, short in abbreviations(self.tagset).items()})
+
+    def _about_line(self) -> Text | None:
+        """The document's title, outlet, date and url (from ``seeds/<doc>.meta.yaml``) as one line, if it has any."""
+        from ..metadata import read_metadata
+
+        try:
+            meta = read_metadata(self.project, self.doc)
+        except AnnotateError as exc:
+            return Text(f" metadata not shown: {exc}", style="italic", no_wrap=True, overflow="ellipsis")
+        if meta is None or not (meta.title or meta.url or meta.outlet or meta.date):
+            return None
+        line = Text(no_wrap=True, overflow="ellipsis", end="")
+        line.append(" ")
+        if meta.title:
+            line.append(meta.title, "bold")
+        for part in (meta.outlet, meta.date):
+            if part:
+                line.append(f" · {part}")
+        if meta.url:
+            line.append(f" · {meta.url}", "underline")
+        return line
 
     def _open_now(self) -> None:
         """Open at once when no segmentation is needed (the usual case): no worker, no waiting."""
@@ -467,9 +499,14 @@ class DocumentScreen(Screen[None]):
 
         self.app.push_screen(NoteDialog(s.note, s.text), done)
 
-    def _after_history(self, change: Change | ChangeGroup | None) -> None:
+    def _after_history(self, change: Change | ChangeGroup | BoundaryEdit | None) -> None:
         if change is None:
             self.app.bell()
+            if self.session is not None and self.session.status.error:
+                self.app.notify(self.session.status.error, severity="error")
+            return
+        if isinstance(change, BoundaryEdit):  # a merge or split undone or redone: the units changed
+            self._show_units(change.index)
             return
         indices = change.indices
         if len(indices) == 1:
@@ -573,6 +610,63 @@ class DocumentScreen(Screen[None]):
 
         self.app.push_screen(
             OrphansDialog([(o.text, o.label, o.reason) for o in orphans], self.session.sentences[i].text), done)
+
+    def action_merge(self) -> None:
+        """Merge the current unit with the next one, for every annotator of the document (u undoes it)."""
+        assert self.session is not None
+        i = self.cursor
+        try:
+            self._take_and_record_time()
+            self.session.merge_with_next(i, self.editor)
+        except AnnotateError as exc:
+            self.app.bell()
+            self.app.notify(str(exc), severity="warning")
+            return
+        self._show_units(i)
+        self.app.notify(f"Units {i + 1} and {i + 2} are one now, for everyone (u undoes it).")
+
+    def action_split(self) -> None:
+        """Split the current unit in two at a place chosen in a dialog, for every annotator (u undoes it)."""
+        assert self.session is not None
+        i = self.cursor
+        unit = self.session.sentences[i]
+        from .dialogs import SplitDialog
+
+        def done(at: int | None) -> None:
+            if at is None or self.session is None or self.session.sentences[i].span != unit.span:
+                return
+            try:
+                self._take_and_record_time()
+                self.session.split(i, unit.start + at, self.editor)
+            except AnnotateError as exc:
+                self.app.bell()
+                self.app.notify(str(exc), severity="warning")
+                return
+            self._show_units(i)
+            self.app.notify(f"Unit {i + 1} is two units now, for everyone (u undoes it).")
+
+        self.app.push_screen(SplitDialog(unit.text), done)
+
+    def _take_and_record_time(self) -> None:
+        """Time on the current sentence goes on record before the units change under it."""
+        assert self.session is not None
+        spent = self._take_time()
+        if spent:
+            self.session.change(self.cursor, undoable=False, also=spent)
+
+    def _show_units(self, cursor: int) -> None:
+        """The session's units changed (a merge or split here, or its undo): show them, the cursor on ``cursor``."""
+        assert self.session is not None and self.view is not None
+        session = self.session
+        self.badges = Badges(self.tagset, len(session.sentences))
+        self.on_source_followed()
+        cursor = max(0, min(cursor, len(session.sentences) - 1))
+        self.view.show_document([s.text for s in session.sentences], self._gaps(session),
+                                self.sentence_gutter_width(), cursor)
+        self.after_refill()
+        self.show_progress()
+        self.show_sentence()
+        self._sync_bindings()
 
     def action_guidelines(self) -> None:
         """Show the tagset's guidelines and the keys of this screen."""
@@ -708,23 +802,22 @@ class DocumentScreen(Screen[None]):
             self.app.notify(message, severity="error", timeout=10)
         self.show_progress()
 
-    def _followed(self, report: AnchorReport | None, old: Sentence, old_index: int) -> None:
-        """The session holds the re-anchored labels: show the new sentences, say what happened."""
+    def _followed(self, report: Any, old: Sentence, old_index: int) -> None:
+        """The session holds the re-anchored labels: show the new sentences, say what happened.
+
+        ``report`` is an AnchorReport (the source was edited) or a RemapReport (someone merged
+        or split units of this document).
+        """
         assert self.session is not None and self.view is not None
         session = self.session
         self._source_error = None
         if report is None:
             return
-        self.badges = Badges(self.tagset, len(session.sentences))
-        self.on_source_followed()
-        cursor = self._same_sentence(old, old_index, report)
-        self.view.show_document([s.text for s in session.sentences], self._gaps(session), self.sentence_gutter_width(),
-                                cursor)
-        self.after_refill()
-        self.show_progress()
-        self.show_sentence()
-        self._sync_bindings()
-        message = f"The source changed on disk; labels re-anchored: {report.summary()}."
+        self._show_units(self._same_sentence(old, old_index, report))
+        if isinstance(report, AnchorReport):
+            message = f"The source changed on disk; labels re-anchored: {report.summary()}."
+        else:
+            message = f"Units of this document were merged or split (by someone); labels followed: {report.summary()}."
         if session.labels.orphans:
             message += (f" {len(session.labels.orphans)} orphaned labels: shift+O shows them"
                         " (re-attach to a sentence or discard).")
@@ -739,7 +832,9 @@ class DocumentScreen(Screen[None]):
         sents = self.session.sentences
         same = [i for i, s in enumerate(sents) if s.text == old.text]
         if not same:
-            matched = {before: after for before, after, _ in report.fuzzy}.get(old.span)
+            matched = {before: after for before, after, _ in getattr(report, "fuzzy", [])}.get(old.span)
+            if matched is None:  # a merge or split: the unit that now holds the old one's start
+                matched = next((s.span for s in sents if s.start <= old.start < s.end), None)
             same = [i for i, s in enumerate(sents) if s.span == matched]
         if same:
             return min(same, key=lambda i: abs(i - old_index))

@@ -298,6 +298,11 @@ class ReviewScreen(DocumentScreen):
 
     # the files change under the screen -------------------------------------------------------
 
+    @property
+    def editor(self) -> str:
+        """A merge or split made while reviewing is the reviewer's."""
+        return self.reviewer
+
     def on_source_followed(self) -> None:
         """gold.yaml follows the edited source; the annotators' files are compared against it (in memory)."""
         assert self.session is not None
