@@ -660,11 +660,14 @@ def read_label_file(path: Path, where: str | None = None, root: Path | None = No
     return parse_label_file(raw, where), raw.decode("utf-8", "replace")
 
 
-def atomic_write(path: Path, data: bytes, root: Path | None = None, sync_folder: bool = True) -> None:
+def atomic_write(path: Path, data: bytes, root: Path | None = None, sync_folder: bool = True,
+                 mode: int | None = None) -> None:
     """Write ``data`` to ``path`` durably: temp file beside it, flush, fsync, rename, fsync the folder.
 
     ``sync_folder=False`` leaves the folder's fsync to the caller (who writes many files
     into a few folders and fsyncs each folder once at the end: ``annotate import``).
+    ``mode``: the new file's permissions (default: the old file's, else the umask's); the temp
+    file is created 0600 and only then given them, so a private file is never readable by others.
 
     On any error the old file is untouched and the temp file removed; the OSError propagates.
     With ``root`` (the project root) the folder is reached without leaving the project
@@ -676,7 +679,7 @@ def atomic_write(path: Path, data: bytes, root: Path | None = None, sync_folder:
     try:
         tmp, fd = _new_temp(dfd, path.name)
         try:
-            os.fchmod(fd, _mode_of(dfd, path.name))
+            os.fchmod(fd, _mode_of(dfd, path.name) if mode is None else mode)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()

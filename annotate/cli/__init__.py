@@ -106,13 +106,19 @@ root_option = click.option(
 @click.group(invoke_without_command=True)
 @root_option
 @click.option("--annotator", default=None, help="Your annotator name (default: $ANNOTATE_ANNOTATOR or login).")
+@click.option("--role", type=click.Choice(["annotator", "reviewer"]), default=None, hidden=True,
+              help="Set by annotate serve for a browser session (the one channel of the role).")
 @click.version_option(version=__version__, prog_name="annotate")
 @click.pass_context
 @user_errors
-def main(ctx: click.Context, annotator: str | None) -> None:
+def main(ctx: click.Context, annotator: str | None, role: str | None) -> None:
     """Label sentences of news articles as fact, speculation, quote or opinion.
 
     With no command, opens the home screen: every document with your progress.
+
+    ``--role`` (hidden) is how ``annotate serve`` tells a browser session's app what its
+    account may do: "annotator" (no review screen) or "reviewer"; absent for a local user,
+    who may do everything. It goes into ``AppOptions.role``, the app's one notion of a role.
     """
     if ctx.invoked_subcommand is None:
         with collector_paused():
@@ -124,7 +130,7 @@ def main(ctx: click.Context, annotator: str | None) -> None:
             from ..tui.app import run_app
             from ..tui.options import AppOptions
 
-            run_app(AppOptions(project, name))
+            run_app(AppOptions(project, name, role=role))
 
 
-from . import agreement, documents, export, importing, screens, suggest, team  # noqa: E402, F401  (they register their commands)
+from . import agreement, documents, export, importing, screens, serve, suggest, team  # noqa: E402, F401  (they register their commands)
