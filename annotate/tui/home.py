@@ -639,6 +639,8 @@ class HomeScreen(Screen[None]):
                 self.select = doc.id
                 self.app.open_document(doc, self._following(r))  # type: ignore[attr-defined]
                 return
+            self.app.notify(f"{doc.id} cannot be opened: unreadable: {r.unreadable}; skipped", severity="error",
+                            timeout=10)
         if view.review:
             self.select = view.review[0].doc.id
             self.app.open_review(view.review[0].doc)  # type: ignore[attr-defined]
