@@ -219,9 +219,16 @@ async def test_a_reviewer_sees_the_documents_ready_for_review_first_and_r_opens_
         detail = text_of(home, "#detail")
         assert "ready for review: bob, carol done · gold 1 of 4 decided" in detail, detail
         assert ("not yours", "d01") in rows(home)  # adjudicated: not in the list to review
+        table = home.query_one(DataTable)
+        assert str(table.get_row_at(0)[3]) == "1/4"  # the review's progress: gold decided 1 of 4
         await pilot.press("down", "r")
         screen = await wait_for_document(pilot)
         assert isinstance(screen, ReviewScreen) and screen.doc.id == "d03"
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is home and home.view is not None)
+        await pilot.press("home", "enter")  # Enter on a document to review reviews it too
+        screen = await wait_for_document(pilot)
+        assert isinstance(screen, ReviewScreen) and screen.doc.id == "d05"
 
 
 @run_async

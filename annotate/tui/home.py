@@ -121,9 +121,9 @@ def team_view(state: TeamState, annotator: str, reviewer: bool) -> TeamView:
     queue = annotator_queue(state, annotator)
     review = review_queue(state) if reviewer else []
     rows: dict[str, DocProgress] = {}
-    for item in review:
+    for item in review:  # the progress shown is the review's (the gold file's)
         section = IN_REVIEW if item.status == QUEUE_IN_REVIEW else TO_REVIEW
-        rows[item.doc.id] = DocProgress(item.doc, item.state.progress(annotator), section=section, team=item.state)
+        rows[item.doc.id] = DocProgress(item.doc, item.progress, section=section, team=item.state)
     for item in queue.items:
         rows.setdefault(item.doc.id, DocProgress(item.doc, item.progress, section=item.status, team=item.state))
     for item in queue.others:
@@ -620,9 +620,12 @@ class HomeScreen(Screen[None]):
 
     def action_open(self) -> None:
         """Open the selected document for labeling; the unfinished documents after it follow (with a project
-        file, the documents of the queue)."""
+        file, the documents of the queue). A document in the reviewer's list opens for review."""
         r = self._openable()
         if r is None:
+            return
+        if r.section in (IN_REVIEW, TO_REVIEW):
+            self.app.open_review(r.doc)  # type: ignore[attr-defined]
             return
         self.app.open_document(r.doc, self._following(r))  # type: ignore[attr-defined]
 
