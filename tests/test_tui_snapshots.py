@@ -11,11 +11,13 @@ from collections.abc import Callable
 from types import SimpleNamespace
 
 import pytest
-from snapshot_apps import ALICE, BOB, CAROL, home_app, label_app, review_app, wait_for_document
+from snapshot_apps import ALICE, BOB, CAROL, app_for, fixed_root, home_app, label_app, review_app, wait_for_document
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from annotate.tui import document_screen
+from annotate.tui.app import AnnotateApp
+from annotate.tui.dashboard import DashboardScreen
 from annotate.tui.dialogs import OrphansDialog
 
 LABEL_KEYS = ("f", "s", "q", "o", "exclamation_mark", "1")
@@ -129,3 +131,41 @@ def test_review_one_annotator_quality_control_80x24(snap_compare: SnapCompare) -
     """One annotator's labels checked by a reviewer."""
     app = review_app("review-one", {"alice": ALICE, "bob": BOB}, review=["alice"])
     assert snap_compare(app, terminal_size=(80, 24), run_before=after())
+
+
+def team_home_app(name: str, annotator: str = "alice") -> AnnotateApp:
+    """The home screen of the fixture team project (tests/test_team_screens.py)."""
+    from test_team_screens import team_fixture
+
+    return app_for(team_fixture(fixed_root(name)), annotator)
+
+
+def team_read(*keys: str) -> Callable[[Pilot[None]], object]:
+    """``run_before``: wait for the team's files to be read, press ``keys``, wait for a dashboard to be drawn."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        for _ in range(400):
+            screen = pilot.app.screen
+            if getattr(screen, "view", None) is not None or getattr(screen, "data", None) is not None:
+                break
+            await pilot.pause(0.01)
+        await pilot.press(*keys)
+        for _ in range(400):
+            if not isinstance(pilot.app.screen, DashboardScreen) or pilot.app.screen.data is not None:
+                break
+            await pilot.pause(0.01)
+        await pilot.pause()
+
+    return run_before
+
+
+@SIZES
+def test_home_screen_with_a_queue(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """annotate.yaml: alice's queue first (in progress, not started, done), then the documents not hers."""
+    assert snap_compare(team_home_app(f"team-home-{size[0]}"), terminal_size=size, run_before=team_read())
+
+
+@SIZES
+def test_team_dashboard(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """d on the home screen: progress per annotator at 80x24 (tab shows the others); all four at 160x48."""
+    assert snap_compare(team_home_app(f"team-dashboard-{size[0]}"), terminal_size=size, run_before=team_read("d"))

@@ -92,6 +92,16 @@ def confusion_of(tables: Tables, a: str, b: str, labels: list[str] | None = None
     return confusion(tables.pair(a, b), a, b, labels)
 
 
+def shared_pairs(result: dict[str, Any]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Of :func:`annotator_status`'s figures: each annotator with gold (when both labeled a sentence), and every
+    pair of annotators sharing sentences, those sharing the most first (for confusion matrices)."""
+    rows = result["annotators"]
+    with_gold = [(a["annotator"], GOLD) for a in rows if a["gold"]["sentences"]]
+    shared = sorted(((fig["sentences"], a["annotator"], b) for a in rows for b, fig in a["agreement"].items()
+                     if a["annotator"] < b and fig["sentences"]), key=lambda t: (-t[0], t[1], t[2]))
+    return with_gold, [(a, b) for _, a, b in shared]
+
+
 def _rate(part: int, whole: int, reason: str) -> Figure:
     return Figure(part / whole, whole) if whole else Figure(None, 0, reason)
 
@@ -209,8 +219,9 @@ def document_counts(state: TeamState) -> dict[str, int]:
     }
 
 
-def annotator_status(state: TeamState) -> dict[str, Any]:
-    """The whole ``annotate status --by annotator --json`` report.
+def annotator_status(state: TeamState, tables: Tables | None = None) -> dict[str, Any]:
+    """The whole ``annotate status --by annotator --json`` report (``tables``: :meth:`Tables.of` the state, when
+    the caller has them already).
 
     Keys: ``project_file`` (its name, or null without one), ``annotators_per_document``,
     ``documents`` (see :func:`document_counts`), ``annotators`` (one row each, see
@@ -220,7 +231,7 @@ def annotator_status(state: TeamState) -> dict[str, Any]:
     from .projectfile import PROJECT_FILE
 
     names = people(state)
-    tables = Tables.of(state)
+    tables = tables if tables is not None else Tables.of(state)
     return {
         "project_file": PROJECT_FILE if state.team else None,
         "annotators_per_document": state.team.annotators_per_document if state.team else None,

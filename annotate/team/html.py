@@ -20,7 +20,7 @@ from typing import Any
 from ..errors import AnnotateError
 from ..models import GOLD
 from .assign import TeamState
-from .figures import Tables, confusion_of, iso
+from .figures import Tables, confusion_of, iso, shared_pairs
 
 MAX_CONFUSIONS = 12
 """At most this many confusion heatmaps between annotators (the pairs sharing the most sentences)."""
@@ -256,12 +256,8 @@ def confusion_pairs(result: dict[str, Any]) -> tuple[list[tuple[str, str]], int]
 
     Returns the pairs and how many pairs with shared sentences were left out (over :data:`MAX_CONFUSIONS`).
     """
-    with_gold = [(a["annotator"], GOLD) for a in result["annotators"] if a["gold"]["sentences"]]
-    shared = sorted(((fig["sentences"], a["annotator"], b) for a in result["annotators"]
-                     for b, fig in a["agreement"].items() if a["annotator"] < b and fig["sentences"]),
-                    key=lambda t: (-t[0], t[1], t[2]))
-    pairs = [(a, b) for _, a, b in shared[:MAX_CONFUSIONS]]
-    return with_gold + pairs, max(0, len(shared) - MAX_CONFUSIONS)
+    with_gold, shared = shared_pairs(result)
+    return with_gold + shared[:MAX_CONFUSIONS], max(0, len(shared) - MAX_CONFUSIONS)
 
 
 def render_report(state: TeamState, result: dict[str, Any], title: str) -> Page:

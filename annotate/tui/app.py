@@ -6,16 +6,22 @@ import gc
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import partial
+from typing import TYPE_CHECKING
 
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
+from textual.message import Message
 from textual.screen import Screen
 
 from ..errors import AnnotateError
 from ..session import LabelSession
 from ..store import Document, LabelLock
 from .options import AppOptions, review_options
+
+if TYPE_CHECKING:
+    from ..team.queues import Queue
 
 GO_TO_SCORE = 1000.0
 """The palette's "go to sentence N" outranks every fuzzy match (a number means that sentence first)."""
@@ -74,6 +80,14 @@ class AnnotateCommands(Provider):
                     yield Hit(score, matcher.highlight(text), partial(action, doc), help=help_text)  # type: ignore[attr-defined]
 
 
+class QueueRead(Message):
+    """This annotator's queue was read (off the UI thread), for the completion box."""
+
+    def __init__(self, queue: Queue | None) -> None:
+        super().__init__()
+        self.queue = queue
+
+
 class AnnotateApp(App[None]):
     """annotate's terminal app: home screen, labeling and review screens, dialogs."""
 
@@ -89,6 +103,10 @@ class AnnotateApp(App[None]):
         self.tagset = self.options.tagset_in_use
         self.sessions: set[LabelSession] = set()
         self._initial: Screen | None = None
+        self.team_queue: Queue | None = None
+        """This annotator's queue with a project file, as last read (by the home screen, or at start)."""
+        self.finished: set[str] = set()
+        """Documents finished in this run (the queue, read before, may still list them as to do)."""
 
     def get_default_screen(self) -> Screen:
         """The first screen: the first document given (so the first frame is it), else the home screen."""
@@ -130,6 +148,38 @@ class AnnotateApp(App[None]):
         if not gc.isenabled():
             gc.freeze()
             gc.enable()
+        if self.options.documents and self.options.review is None:
+            self.read_queue()
+
+    # the queue (annotate.yaml) -----------------------------------------------------------
+
+    @work(thread=True, group="queue")
+    def read_queue(self) -> None:
+        """Read this annotator's queue when the project has a project file (a broken one: no queue)."""
+        from ..team.projectfile import project_file_path
+
+        if not project_file_path(self.project).exists():
+            return
+        from ..team.queues import queue_of
+
+        try:
+            queue = queue_of(self.project, self.options.annotator)
+        except AnnotateError:
+            return  # the home screen says what is wrong with the file
+        self.post_message(QueueRead(queue))
+
+    @on(QueueRead)
+    def _queue_read(self, event: QueueRead) -> None:
+        if self.team_queue is None:  # the home screen's, when it read one meanwhile, is as new
+            self.team_queue = event.queue
+
+    def next_in_queue(self, finished: Document) -> Document | None:
+        """The next document of this annotator's queue now that ``finished`` is done (None: no queue, or none left)."""
+        self.finished.add(finished.id)
+        queue = self.team_queue
+        if queue is None:
+            return None
+        return next((d for d in queue.todo if d.id not in self.finished), None)
 
     # moving between screens ------------------------------------------------------------
 
@@ -211,6 +261,15 @@ class AnnotateApp(App[None]):
         """Textual's own commands (theme switching among them) plus ours."""
         yield from super().get_system_commands(screen)
         yield SystemCommand("Show guidelines", "The tagset's definitions and rules", self.show_guidelines)
+        yield SystemCommand("Team dashboard", "Progress, label mix, confusion and throughput per annotator",
+                            self.show_dashboard)
+
+    def show_dashboard(self) -> None:
+        """Show the team's dashboard (pictures of progress and quality per annotator)."""
+        from .dashboard import DashboardScreen
+
+        if not isinstance(self.screen, DashboardScreen):
+            self.push_screen(DashboardScreen(self.options))
 
     async def action_quit(self) -> None:
         """Quit; every label is already on disk, the journal is folded on the way out."""

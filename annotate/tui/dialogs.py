@@ -223,7 +223,9 @@ class GuidelinesScreen(ModalScreen[None]):
 class SummaryDialog(ModalScreen[bool]):
     """Shown when every sentence is labeled: counts per label, unsure, time; go on (True) or stay (False).
 
-    Going on opens the next document given (``next_document``), or when none is left, the list of documents.
+    Going on opens the next document of the annotator's queue (``next_in_queue``, with a
+    project file), else the next document given (``next_document``), else the list of
+    documents; the last line says which.
     """
 
     BINDINGS = [
@@ -232,7 +234,7 @@ class SummaryDialog(ModalScreen[bool]):
     ]
 
     def __init__(self, document: str, counts: dict[str, int], tagset: Tagset, unsure: int,
-                 seconds: float, next_document: str | None) -> None:
+                 seconds: float, next_document: str | None, next_in_queue: str | None = None) -> None:
         super().__init__()
         self.document = document
         self.counts = counts
@@ -240,6 +242,7 @@ class SummaryDialog(ModalScreen[bool]):
         self.unsure = unsure
         self.seconds = seconds
         self.next_document = next_document
+        self.next_in_queue = next_in_queue
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, show_header=False, padding=(0, 2))
@@ -253,11 +256,18 @@ class SummaryDialog(ModalScreen[bool]):
         with Vertical(id="summary", classes="dialog"):
             yield Static(f"All {total} sentences of {self.document} are labeled. Saved.")
             yield Static(table)
-            yield Static(f"[b]Enter: {self.enter_does}[/b] · Esc: keep editing this one")
+            yield Static(f"[b]Enter: {self.enter_does}[/b] · Esc: keep editing this one", id="summary-keys")
+
+    @property
+    def opens(self) -> str | None:
+        """The document Enter opens (None: back to the documents)."""
+        return self.next_in_queue or self.next_document
 
     @property
     def enter_does(self) -> str:
-        """What Enter does, in words: open the next document given, or go back to the list of documents."""
+        """What Enter does, in words: the queue's next document, the next one given, or back to the documents."""
+        if self.next_in_queue:
+            return f"next in your queue ({self.next_in_queue})"
         if self.next_document:
             return f"next document ({self.next_document})"
         return "back to the documents"

@@ -1,19 +1,31 @@
-"""The home screen: every document with this annotator's progress; Enter opens one, ``/`` filters by name."""
+"""The home screen: every document with this annotator's progress; Enter opens one, ``/`` filters by name.
+
+With a project file (``annotate.yaml``) the documents come in the order of the annotator's
+queue: in progress, not started, done, then every other document (not theirs, or their
+unassigned work); ``n`` opens the next one. A reviewer sees the documents ready for review
+first. The team's label files are read off the UI thread (:mod:`annotate.team`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from ..errors import AnnotateError
 from ..reading import FileProgress, file_progress
 from ..store import Document, Project
+from ..team import TeamState, team_state
+from ..team.assign import DocumentState
+from ..team.projectfile import PROJECT_FILE, project_file_path
+from ..team.queues import DONE, IN_PROGRESS, NOT_STARTED, Queue, QueueItem, annotator_queue, review_queue, status_of
+from ..team.queues import IN_REVIEW as QUEUE_IN_REVIEW
 from .keybar import KeyBar
 from .options import AppOptions
 from .widgets import progress_bar
@@ -27,6 +39,10 @@ class DocProgress:
     progress: FileProgress | None = None
     unreadable: str | None = None
     """Why the source cannot be read (empty, binary, not UTF-8), when it cannot."""
+    section: str | None = None
+    """With a project file: where the document stands for this user (see :data:`SECTIONS`); None without one."""
+    team: DocumentState | None = None
+    """With a project file: who is assigned the document and where each stands."""
 
     @property
     def error(self) -> str | None:
@@ -64,6 +80,63 @@ def document_progress(project: Project, annotator: str) -> list[DocProgress]:
     return rows
 
 
+IN_REVIEW, TO_REVIEW, UNASSIGNED, NOT_YOURS = "in review", "to review", "unassigned", "not yours"
+
+SECTIONS = (IN_REVIEW, TO_REVIEW, IN_PROGRESS, NOT_STARTED, DONE, UNASSIGNED, NOT_YOURS)
+"""The sections of the home screen with a project file, in order: ready for review (reviewers only; gold
+started, then not), this user's queue (in progress, not started, done), then every other document: those
+they labeled without being assigned them (unassigned work), and those not theirs."""
+
+SECTION_STYLES = {IN_REVIEW: "bold magenta", TO_REVIEW: "magenta", IN_PROGRESS: "bold yellow", NOT_STARTED: "",
+                  DONE: "green", UNASSIGNED: "yellow", NOT_YOURS: "dim"}
+
+QUEUE_WIDTH = max(len(s) for s in SECTIONS)
+"""Cells of the queue column."""
+
+
+def reviews(options: AppOptions, state: TeamState) -> bool:
+    """True when this user sees the documents ready for review: role reviewer, or, when the role is not set,
+    named among the reviewers of ``annotate.yaml``."""
+    if options.role == "reviewer":
+        return True
+    return options.role is None and options.annotator in state.reviewers
+
+
+@dataclass
+class TeamView:
+    """What the home screen shows with a project file: the team's state, this user's queue, what to review."""
+
+    state: TeamState
+    queue: Queue
+    review: list[QueueItem]
+    """The documents ready for review (empty unless this user reviews)."""
+    rows: list[DocProgress]
+    """Every document, in section order (see :data:`SECTIONS`)."""
+    reviewer: bool = False
+    """This user reviews (see :func:`reviews`)."""
+
+
+def team_view(state: TeamState, annotator: str, reviewer: bool) -> TeamView:
+    """The rows of the home screen for a team's state: review first (for a reviewer), the queue, the others."""
+    queue = annotator_queue(state, annotator)
+    review = review_queue(state) if reviewer else []
+    rows: dict[str, DocProgress] = {}
+    for item in review:  # the progress shown is the review's (the gold file's)
+        section = IN_REVIEW if item.status == QUEUE_IN_REVIEW else TO_REVIEW
+        rows[item.doc.id] = DocProgress(item.doc, item.progress, section=section, team=item.state)
+    for item in queue.items:
+        rows.setdefault(item.doc.id, DocProgress(item.doc, item.progress, section=item.status, team=item.state))
+    for item in queue.others:
+        section = NOT_YOURS if item.status == NOT_STARTED else UNASSIGNED
+        rows.setdefault(item.doc.id, DocProgress(item.doc, item.progress, section=section, team=item.state))
+    return TeamView(state, queue, review, list(rows.values()), reviewer)
+
+
+def who_stands_where(d: DocumentState) -> str:
+    """``alice (done), bob (in progress)``: the document's annotators and where each stands."""
+    return ", ".join(f"{a} ({status_of(d.progress(a))})" for a in d.assigned) or "nobody"
+
+
 def _trouble(r: DocProgress) -> str | None:
     """What the progress column says instead of progress: why the document cannot be worked on."""
     if r.unreadable:
@@ -77,10 +150,13 @@ SMALL_COLUMNS = (("labeled", 9), ("unsure", 6), ("orphans", 7))
 """The narrow columns after the progress: key and width (their values stay readable at any width)."""
 
 
-def column_widths(table_width: int, longest_name: int, longest_progress: int) -> tuple[int, int]:
-    """Widths of the document and progress columns so that every column fits ``table_width`` cells."""
+def column_widths(table_width: int, longest_name: int, longest_progress: int, extra: int = 0) -> tuple[int, int]:
+    """Widths of the document and progress columns so that every column fits ``table_width`` cells.
+
+    ``extra``: the cells of another column (the queue column), its padding included.
+    """
     padding = 2 * (2 + len(SMALL_COLUMNS))  # one cell each side of every column
-    room = table_width - padding - sum(w for _, w in SMALL_COLUMNS) - 1  # - 1: the scrollbar
+    room = table_width - padding - sum(w for _, w in SMALL_COLUMNS) - 1 - extra  # - 1: the scrollbar
     document = max(10, min(longest_name, room - 12))
     return document, max(12, min(room - document, longest_progress))
 
@@ -110,23 +186,43 @@ class DocumentTable(DataTable):
             self.move_cursor(row=self.row_count - 1)
 
 
+class TeamRead(Message):
+    """The team's label files were read (off the UI thread): the rows to show, or why the project file is broken."""
+
+    def __init__(self, generation: int, view: TeamView | None, plain: list[DocProgress], error: str | None,
+                 current: str | None) -> None:
+        super().__init__()
+        self.generation = generation
+        self.view = view
+        self.plain = plain
+        """Without a usable project file (``error``): every document as without one."""
+        self.error = error
+        self.current = current
+
+
 class HomeScreen(Screen[None]):
-    """Pick a document to label (or, for a reviewer, to review)."""
+    """Pick a document to label (or, for a reviewer, to review); with a project file, in queue order."""
 
     BINDINGS = [
+        Binding("n", "next", "next in queue", id="home.next"),
         Binding("slash", "filter", "filter", key_display="/", id="home.filter"),
         Binding("o", "sort('name')", "sort by name", id="home.sort_name"),
         Binding("p", "sort('progress')", "sort by progress", id="home.sort_progress"),
         Binding("r", "review", "review", id="home.review"),
+        Binding("d", "dashboard", "dashboard", id="home.dashboard"),
         Binding("question_mark,f1", "guidelines", "guide", key_display="?", id="home.guidelines"),
         Binding("escape", "clear_filter", "clear filter", show=False, id="home.clear_filter"),
         Binding("q", "quit", "quit", show=False, id="home.quit"),
     ]
 
-    LETTER_ACTIONS = frozenset({"filter", "sort", "review", "guidelines", "quit"})
+    LETTER_ACTIONS = frozenset({"filter", "sort", "review", "guidelines", "quit", "next", "dashboard"})
     """Actions on printable keys: while the filter is open those keys are typed into it instead."""
 
-    SHORT = {"sort by name": "by name", "sort by progress": "by progress", "filter": "find"}
+    TEAM_ACTIONS = frozenset({"next", "dashboard"})
+    """Actions that need a project file (hidden without one: the screen is then as it always was)."""
+
+    SHORT = {"sort by name": "by name", "sort by progress": "by progress", "filter": "find", "next in queue": "next",
+             "dashboard": "team"}
     """Shorter words for the key line of a narrow terminal."""
 
     def __init__(self, options: AppOptions, select: str | None = None) -> None:
@@ -145,9 +241,18 @@ class HomeScreen(Screen[None]):
         self._widths: tuple[int, int] | None = None
         self.select = select
         """The document to select when the list is next drawn (the one just left), else the first unfinished."""
+        self.team_file = False
+        """The project has a project file (``annotate.yaml``): the rows come in queue order once read."""
+        self.view: TeamView | None = None
+        """The team's state and this user's queue, once read (None without a usable project file)."""
+        self.team_error: str | None = None
+        """Why the project file cannot be used (``annotate.yaml:7: ...``), shown above the list."""
+        self._generation = 0
+        self._sources_ok: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield Static(id="bar")
+        yield Static(id="problem")
         yield Static(id="filter")
         yield DocumentTable(id="documents", cursor_type="row", zebra_stripes=True)
         yield Static(id="detail")
@@ -161,6 +266,7 @@ class HomeScreen(Screen[None]):
     def on_mount(self) -> None:
         """Fill the table and select the first unfinished document."""
         self.query_one("#filter").display = False
+        self.query_one("#problem").display = False
         self.reload(select_unfinished=True)
         self.table.focus()
 
@@ -177,29 +283,87 @@ class HomeScreen(Screen[None]):
     # filling the table ---------------------------------------------------------------
 
     def reload(self, select_unfinished: bool) -> None:
-        """Read every document's progress and redraw the table."""
+        """Read every document's progress and redraw the table (with a project file: off the UI thread)."""
         current = self.select or (None if select_unfinished else self._selected())
         self.select = None
+        path = project_file_path(self.project)
+        self.team_file = path.exists() or path.is_symlink()
+        self.refresh_bindings()
+        if self.team_file:
+            self._generation += 1
+            if not self.all_rows:
+                self._show_bar()
+            self.read_team(self._generation, current)
+            return
+        self.view, self.team_error = None, None
+        self._set_team_queue(None)
         self.all_rows = document_progress(self.project, self.annotator)
+        self._show_rows(current)
+
+    def _show_rows(self, current: str | None) -> None:
+        self._show_problem()
         self._fill(current)
         if not self.all_rows:
             self.app.notify(f"No documents: put .txt files under {self.project.seeds}", severity="warning")
 
+    @work(thread=True, group="home-team")
+    def read_team(self, generation: int, current: str | None) -> None:
+        """Read the team's state and this user's queue; ends by posting :class:`TeamRead`."""
+        try:
+            state = team_state(self.project)
+        except AnnotateError as exc:
+            plain = document_progress(self.project, self.annotator)
+            self.post_message(TeamRead(generation, None, plain, str(exc), current))
+            return
+        view = team_view(state, self.annotator, reviews(self.options, state))
+        self.post_message(TeamRead(generation, view, [], None, current))
+
+    @on(TeamRead)
+    def _team_read(self, event: TeamRead) -> None:
+        if event.generation != self._generation:
+            return  # a newer read is on its way
+        self.view, self.team_error = event.view, event.error
+        self.all_rows = event.view.rows if event.view is not None else event.plain
+        self._sources_ok.clear()
+        self._set_team_queue(event.view.queue if event.view is not None else None)
+        self.refresh_bindings()
+        self._show_rows(self.select or event.current)
+        self.select = None
+
+    def _set_team_queue(self, queue: Queue | None) -> None:
+        """Tell the app this user's queue (the completion box offers its next document)."""
+        if hasattr(self.app, "team_queue"):
+            self.app.team_queue = queue  # type: ignore[attr-defined]
+
+    def _show_problem(self) -> None:
+        problem = self.query_one("#problem", Static)
+        problem.display = self.team_error is not None
+        if self.team_error is not None:
+            line = Text(no_wrap=True, overflow="ellipsis")
+            line.append(f" {self.team_error}", "bold")
+            line.append(" · no queues until it is fixed; every document is listed")
+            problem.update(line)
+
     def _column_widths(self) -> tuple[int, int]:
         longest = max((len(r.doc.id) for r in self.all_rows), default=8)
         progress = max((len(_trouble(r) or "") for r in self.all_rows), default=0)
-        return column_widths(self.size.width or self.app.size.width, longest, max(BAR_WIDTH, progress))
+        extra = QUEUE_WIDTH + 2 if self.view is not None else 0
+        return column_widths(self.size.width or self.app.size.width, longest, max(BAR_WIDTH, progress), extra)
 
     def _fill(self, current: str | None) -> None:
-        """Show the rows that match the filter, sorted, with the cursor on ``current`` (else the first unfinished)."""
+        """Show the rows that match the filter, sorted, with the cursor on ``current`` (else the first to do)."""
         rows = [r for r in self.all_rows if self.filter_text.casefold() in r.doc.id.casefold()]
         if self.sort_by == "progress":
             rows.sort(key=lambda r: (r.fraction, r.doc.id))
+        if self.view is not None:
+            rows.sort(key=lambda r: SECTIONS.index(r.section or NOT_YOURS))  # stable: sections, each sorted
         self.rows = rows
         table = self.table
         table.clear(columns=True)
         self._widths = self._column_widths()
         doc_width, progress_width = self._widths
+        if self.view is not None:
+            table.add_column("queue", key="queue", width=QUEUE_WIDTH)
         table.add_column("document", key="document", width=doc_width)
         table.add_column("progress", key="progress", width=progress_width)
         for key, width in SMALL_COLUMNS:
@@ -208,13 +372,27 @@ class HomeScreen(Screen[None]):
             table.add_row(*self._cells(r, progress_width), key=r.doc.id)
         target = next((k for k, r in enumerate(rows) if r.doc.id == current), None) if current else None
         if target is None:
-            target = next((k for k, r in enumerate(rows) if not r.finished and not r.error), 0)
+            target = next((k for k, r in enumerate(rows) if self._to_do(r)), 0)
         if rows:
             table.move_cursor(row=target)
         self._show_bar()
         self._show_detail()
 
+    def _to_do(self, r: DocProgress) -> bool:
+        """True for a row the cursor starts on: unfinished (with a queue: to review, or in the queue and not done)."""
+        if r.error:
+            return False
+        if self.view is not None:
+            return r.section in (IN_REVIEW, TO_REVIEW, IN_PROGRESS, NOT_STARTED)
+        return not r.finished
+
     def _cells(self, r: DocProgress, width: int) -> tuple[Text, ...]:
+        cells = self._progress_cells(r, width)
+        if self.view is None:
+            return cells
+        return (Text(r.section or "", style=SECTION_STYLES.get(r.section or "", "")), *cells)
+
+    def _progress_cells(self, r: DocProgress, width: int) -> tuple[Text, ...]:
         p = r.progress
         blank = Text("")
         trouble = _trouble(r)
@@ -231,17 +409,38 @@ class HomeScreen(Screen[None]):
                 Text(str(orphans or ""), justify="right"))
 
     def _show_bar(self) -> None:
-        done = sum(1 for r in self.all_rows if r.finished)
         bar = Text(no_wrap=True, overflow="ellipsis")
         bar.append(" annotate ", "bold reverse")
         bar.append(f"  {self.annotator} · {self.tagset.name} · ")
+        if self.team_file and self.view is None and self.team_error is None:
+            bar.append(f"reading the team's label files ({PROJECT_FILE})…", "italic")
+            self.query_one("#bar", Static).update(bar)
+            return
+        if self.view is not None:
+            self._queue_words(bar, self.view)
         if self.filter_text:
             bar.append(f"{len(self.rows)} of {len(self.all_rows)} documents", "bold")
             bar.append(f" (name has “{self.filter_text}”)", "bold yellow")
         else:
             bar.append(f"{len(self.all_rows)} documents")
-        bar.append(f", {done} finished · sorted by {self.sort_by}")
+        if self.view is None:
+            bar.append(f", {sum(1 for r in self.all_rows if r.finished)} finished")
+        bar.append(f" · sorted by {self.sort_by}")
         self.query_one("#bar", Static).update(bar)
+
+    def _queue_words(self, bar: Text, view: TeamView) -> None:
+        """``queue: 5 left, 4 done · 3 to review · ``: how many are left, as the bar says it."""
+        queue = view.queue
+        if view.reviewer:
+            bar.append(f"{len(view.review)} to review", "bold magenta")
+            bar.append(" · ")
+        if queue.in_team:
+            left = len(queue.todo)
+            bar.append(f"queue: {left} left" if left else "queue: all done", "bold" if left else "bold green")
+            bar.append(f", {len(queue.done)} done · ")
+        elif not view.reviewer:
+            bar.append(f"not in {PROJECT_FILE}: your labels are unassigned work", "yellow")
+            bar.append(" · ")
 
     def _show_detail(self) -> None:
         """Under the table, the whole story of the selected document (the table may cut it)."""
@@ -253,15 +452,39 @@ class HomeScreen(Screen[None]):
             line.append(f" {r.doc.id}: unreadable: {r.unreadable}", "red")
         elif r.error:
             line.append(f" {r.doc.id}: {r.error}", "red")
-        elif r.progress is not None and r.progress.started:
-            p = r.progress
-            line.append(f" {r.doc.id}: {p.labeled} of {p.total} sentences labeled"
-                        f"{f', {p.unsure} unsure' if p.unsure else ''}"
-                        f"{f', {p.orphans} orphaned labels' if p.orphans else ''}"
-                        f"{' (source changed since; re-anchored when opened)' if p.stale else ''}", "dim")
+        elif r.team is not None:
+            line.append(f" {r.doc.id}: {self._team_story(r, r.team)}", "dim")
         else:
-            line.append(f" {r.doc.id}: not started", "dim")
+            line.append(f" {r.doc.id}: {self._progress_story(r)}", "dim")
         self.query_one("#detail", Static).update(line)
+
+    @staticmethod
+    def _progress_story(r: DocProgress) -> str:
+        p = r.progress
+        if p is None or not p.started:
+            return "not started"
+        return (f"{p.labeled} of {p.total} sentences labeled"
+                f"{f', {p.unsure} unsure' if p.unsure else ''}"
+                f"{f', {p.orphans} orphaned labels' if p.orphans else ''}"
+                f"{' (source changed since; re-anchored when opened)' if p.stale else ''}")
+
+    def _team_story(self, r: DocProgress, d: DocumentState) -> str:
+        """Where the document stands for this user and for the team (who is assigned, unassigned work)."""
+        if r.section in (IN_REVIEW, TO_REVIEW):
+            gold = d.gold
+            decided = f"gold {gold.labeled} of {gold.total} decided" if gold is not None else "no gold label yet"
+            story = f"ready for review: {', '.join(d.assigned or d.done)} done · {decided} · r reviews it"
+        elif not d.needed:
+            story = f"{self._progress_story(r)} · not in the plan ({PROJECT_FILE} leaves it out)"
+        elif r.section in (UNASSIGNED, NOT_YOURS):
+            mine = " · your labels here are unassigned work" if r.section == UNASSIGNED else ""
+            story = f"not yours: assigned to {who_stands_where(d)}{mine}"
+        else:
+            story = f"{self._progress_story(r)} · assigned: {who_stands_where(d)}"
+        others = [a for a in d.unassigned if a != self.annotator]
+        if others:
+            story += f" · unassigned work by {', '.join(others)}"
+        return story
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self) -> None:
@@ -285,13 +508,19 @@ class HomeScreen(Screen[None]):
     # keys ------------------------------------------------------------------------------
 
     def action_sort(self, by: str) -> None:
-        """Sort by document name or by progress (least done first)."""
+        """Sort by document name or by progress (least done first); with a queue, within each section."""
         self.sort_by = by
         self._fill(self._selected())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """While the filter is open, the letter keys type into it."""
-        return not (self.filter_open and action in self.LETTER_ACTIONS)
+        """While the filter is open, the letter keys type into it; the team's keys need a project file."""
+        if self.filter_open and action in self.LETTER_ACTIONS:
+            return False
+        if action in self.TEAM_ACTIONS:
+            if not self.team_file:
+                return False
+            return None if self.view is None else True  # shown, but waiting for the team's files to be read
+        return True
 
     def action_filter(self) -> None:
         """Open the filter: typing narrows the documents to those whose name contains the text."""
@@ -349,31 +578,92 @@ class HomeScreen(Screen[None]):
         """Quit (every label is already saved)."""
         await self.app.action_quit()
 
+    def _readable(self, r: DocProgress) -> bool:
+        """True when the document's source can be read. With a queue the sources are not all read ahead (a
+        team's project can hold thousands): each is read once, when about to be opened."""
+        if r.unreadable:
+            return False
+        if self.view is None or r.doc.id in self._sources_ok:
+            return True
+        try:
+            self.project.read_source(r.doc)
+        except AnnotateError as exc:
+            r.unreadable = exc.message
+            self._fill(self._selected())
+            return False
+        self._sources_ok.add(r.doc.id)
+        return True
+
     def _openable(self) -> DocProgress | None:
         """The selected document, or None (and the reason said) when it cannot be opened."""
         r = self._selected_row()
         if r is None:
             return None
-        if r.unreadable:
+        if not self._readable(r):
             self.app.notify(f"{r.doc.id} cannot be opened: unreadable: {r.unreadable}", severity="error",
                             timeout=10)
             return None
         return r
 
+    def _following(self, r: DocProgress) -> tuple[Document, ...]:
+        """The documents to label after ``r``: the unfinished ones after it (with a queue: the queue's)."""
+        if self.view is None:
+            k = self.rows.index(r)
+            return tuple(x.doc for x in self.rows[k + 1 :] if not x.finished and not x.error)
+        todo = [d for d in self.view.queue.todo if not self._known_unreadable(d.id)]
+        ids = [d.id for d in todo]
+        after = todo[ids.index(r.doc.id) + 1 :] if r.doc.id in ids else todo
+        return tuple(after)
+
+    def _known_unreadable(self, doc_id: str) -> bool:
+        return any(x.doc.id == doc_id and x.unreadable for x in self.all_rows)
+
     def action_open(self) -> None:
-        """Open the selected document for labeling; the unfinished documents after it follow."""
+        """Open the selected document for labeling; the unfinished documents after it follow (with a project
+        file, the documents of the queue). A document in the reviewer's list opens for review."""
         r = self._openable()
         if r is None:
             return
-        k = self.rows.index(r)
-        queue = tuple(x.doc for x in self.rows[k + 1 :] if not x.finished and not x.error)
-        self.app.open_document(r.doc, queue)  # type: ignore[attr-defined]
+        if r.section in (IN_REVIEW, TO_REVIEW):
+            self.app.open_review(r.doc)  # type: ignore[attr-defined]
+            return
+        self.app.open_document(r.doc, self._following(r))  # type: ignore[attr-defined]
+
+    def action_next(self) -> None:
+        """Open the next document of the queue (in progress first, then not started), the rest of the queue
+        after it; when nothing is left to label, a reviewer gets the next document ready for review."""
+        view = self.view
+        if view is None:
+            return
+        by_id = {r.doc.id: r for r in self.all_rows}
+        for doc in view.queue.todo:
+            r = by_id[doc.id]
+            if self._readable(r):
+                self.select = doc.id
+                self.app.open_document(doc, self._following(r))  # type: ignore[attr-defined]
+                return
+            self.app.notify(f"{doc.id} cannot be opened: unreadable: {r.unreadable}; skipped", severity="error",
+                            timeout=10)
+        if view.review:
+            self.select = view.review[0].doc.id
+            self.app.open_review(view.review[0].doc)  # type: ignore[attr-defined]
+            return
+        if view.queue.in_team:
+            self.app.notify("Your queue is done: nothing left to label." if view.queue.items else
+                            "Nothing is assigned to you.")
+        else:
+            self.app.notify(f"You are not in {PROJECT_FILE}: nothing is assigned to you (you may still label any"
+                            " document).")
 
     def action_review(self) -> None:
         """Open the review screen on the selected document (reviewers and local users only)."""
         r = self._openable()
         if r is not None:
             self.app.open_review(r.doc)  # type: ignore[attr-defined]
+
+    def action_dashboard(self) -> None:
+        """Show the team's dashboard: progress, label mix, confusion, throughput, as pictures."""
+        self.app.show_dashboard()  # type: ignore[attr-defined]
 
     def action_guidelines(self) -> None:
         """Show the tagset's guidelines."""

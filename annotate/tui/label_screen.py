@@ -124,20 +124,23 @@ class LabelScreen(DocumentScreen):
         assert self.session is not None
         self._summary_shown = True
         seconds = sum(s.seconds or 0 for s in self.session.sentences) + self._time_on_current
-        following = self.queue[0] if self.queue else None
+        queued = self.app.next_in_queue(self.doc)  # type: ignore[attr-defined]  # with annotate.yaml
+        following = queued or (self.queue[0] if self.queue else None)
+        rest = tuple(d for d in self.queue if following is None or d.id != following.id)
 
         def done(go_on: bool | None) -> None:
             if not go_on:
                 return
             self._leave()
             if following is not None:
-                self.app.switch_screen(LabelScreen(self.options, following, self.queue[1:]))
+                self.app.switch_screen(LabelScreen(self.options, following, rest))
             else:
                 self.app.show_documents(self.doc)  # type: ignore[attr-defined]
 
         self.app.push_screen(SummaryDialog(self.doc.id, self.session.counts(), self.tagset,
                                            self.session.labels.unsure, seconds,
-                                           following.id if following else None), done)
+                                           self.queue[0].id if self.queue else None,
+                                           queued.id if queued else None), done)
 
     # suggestions (annotate label --suggest) ---------------------------------------------
 

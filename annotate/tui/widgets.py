@@ -22,7 +22,13 @@ def contrast_style(color: str) -> Style:
 
 def abbreviations(tagset: Tagset) -> dict[str, str]:
     """Short, unique, upper-case names for the labels (at least 4 letters; longer if needed)."""
-    names = tagset.names
+    return short_names(tagset.names)
+
+
+def short_names(names: Sequence[str]) -> dict[str, str]:
+    """Short, unique, upper-case forms of names (at least 4 letters; longer if needed)."""
+    if not names:
+        return {}
     for width in range(4, max(len(n) for n in names) + 1):
         short = {n: n[:width].upper() for n in names}
         if len(set(short.values())) == len(names):
