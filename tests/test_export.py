@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib.util
 import json
 import random
 import shutil
@@ -463,7 +464,7 @@ def _from_csv(row: dict[str, str]) -> dict[str, Any]:
         if key in ("start", "end"):
             out[key] = int(value)
         elif key in ("labels", "soft_label", "context_before", "context_after", "notes", "seconds", "unsure",
-                     "suggested"):
+                     "suggested", "meta"):
             out[key] = json.loads(value) if value else None
         elif key == "agreement":
             out[key] = float(value) if value else None
@@ -784,3 +785,50 @@ def test_a_failed_export_leaves_the_folder_as_it_was(small: Project, tmp_path: P
     result = export(small, out, "--split", "100", "--format", "jsonl,csv")
     assert result.exit_code == 2 and "alice.yaml" in result.stderr
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_rows_carry_the_documents_metadata_and_the_card_counts_per_outlet(small: Project, build: Builder,
+                                                                           tmp_path: Path) -> None:
+    """Issue 13: metadata where people look; every row's `meta` has the same keys (one Arrow schema)."""
+    from annotate.metadata import write_metadata
+    from annotate.models import DocumentMeta
+
+    build.doc("news/b", ["Talks ended on Friday.", "Both sides may meet again."])
+    build.labels("news/b", "alice", ["fact", "speculation"])
+    build.doc("news/c", ["A third one.", "It has no outlet."])
+    build.labels("news/c", "alice", ["fact", "fact"])
+    write_metadata(small, "news/a", DocumentMeta(title="Kim in Beijing", outlet="Wire", url="https://example.org/a",
+                                                 date="2024-05-01", fields={"section": "world", "words": 612}))
+    write_metadata(small, "news/b", DocumentMeta(title="Talks end", outlet="Daily"))
+    out = tmp_path / "out"
+    formats = ["--format", "jsonl", "--format", "csv"]
+    if importlib.util.find_spec("pyarrow"):
+        formats += ["--format", "parquet"]
+    ok(export(small, out, "--split", "100", *formats))
+    rows = read_rows(out)
+    by_doc = {r["document"]: r["meta"] for r in rows}
+    keys = ["title", "url", "date", "outlet", "author", "language", "section", "words"]
+    assert all(sorted(m) == sorted(keys) for m in by_doc.values())  # the same keys on every row
+    assert by_doc["news/a"]["outlet"] == "Wire" and by_doc["news/a"]["words"] == "612"
+    assert by_doc["news/b"] == {**dict.fromkeys(keys), "title": "Talks end", "outlet": "Daily"}
+    assert all(v is None for v in by_doc["news/c"].values())
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["meta_fields"] == keys
+    assert {k: v["documents"] for k, v in stats["outlets"].items()} == {"Daily": 1, "Wire": 1, "(unknown)": 1}
+    assert stats["outlets"]["Daily"]["labels"]["speculation"] == 1
+    card = (out / "README.md").read_text()
+    assert "## Outlets" in card and "| Wire | 1 |" in card and "| (unknown) | 1 |" in card
+    if importlib.util.find_spec("pyarrow"):
+        import pyarrow.parquet as pq
+
+        assert pq.read_table(out / "train.parquet").to_pylist() == rows
+
+
+def test_a_broken_metadata_file_is_warned_about_and_the_export_goes_on(small: Project, tmp_path: Path) -> None:
+    (small.seeds / "news" / "a.meta.yaml").write_text("title: [unclosed\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = ok(export(small, out, "--split", "100"))
+    assert "seeds/news/a.meta.yaml:" in result.stderr and "without metadata" in result.stderr
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["left_out"]["metadata_unreadable"] == 1
+    assert all(v is None for r in read_rows(out) for v in r["meta"].values())

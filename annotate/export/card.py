@@ -127,6 +127,19 @@ def _suggestions_section(sug: dict[str, Any], rows: int) -> list[str]:
     return lines
 
 
+def _outlets_section(outlets: dict[str, Any], labels: list[str]) -> list[str]:
+    """Documents and labels per outlet (from the documents' metadata), when any document names one."""
+    if not outlets or list(outlets) == ["(unknown)"]:
+        return []
+    lines = ["## Outlets", "", "Where the exported documents were published (their metadata's `outlet`):", "",
+             "| outlet | documents | rows | " + " | ".join(labels) + " |",
+             "| --- | ---: | ---: | " + " | ".join("---:" for _ in labels) + " |"]
+    for name, o in outlets.items():
+        cells = " | ".join(str(o["labels"][lab]) for lab in labels)
+        lines.append(f"| {_md(name)} | {o['documents']} | {o['rows']} | {cells} |")
+    return [*lines, ""]
+
+
 def render_card(stats: dict[str, Any]) -> str:
     """The dataset card (README.md): no timestamps, so reruns are byte-identical."""
     opts = stats["options"]
@@ -206,6 +219,7 @@ def render_card(stats: dict[str, Any]) -> str:
         f" the worst split is {strat['max_deviation_in_chance_sd']:.1f} standard deviations off. A different"
         " --seed gives another stable assignment: pick one once and keep it.",
         "",
+        *_outlets_section(stats.get("outlets") or {}, labels),
         "## Agreement",
         "",
         "Krippendorff's alpha (nominal) over the annotators' own labels (gold excluded; unsure labels included"

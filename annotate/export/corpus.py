@@ -7,6 +7,7 @@ re-anchored in memory when the source changed. Nothing here writes a label file.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,9 @@ Progress = Callable[[int, int], None]
 Warn = Callable[[str], None]
 
 KEPT_FIELDS = ("label", "unsure", "note", "seconds", "suggested")
+
+META_KEYS = ("title", "url", "date", "outlet", "author", "language")
+"""The metadata every exported row's ``meta`` carries (null where unknown); the fields an import kept follow."""
 """The fields of an annotator's sentence that rows use."""
 
 
@@ -38,13 +42,15 @@ class DocUnits:
     orphans: int = 0
     keys: dict[Span, int] = field(default_factory=dict)
     """Span -> the 64-bit key of its normalised text (:func:`annotate.export.splits.key_of`)."""
+    meta: dict[str, Any] | None = None
+    """The document's metadata (``seeds/<doc>.meta.yaml``) as text values, or None when it has none."""
 
     def to_json(self) -> dict[str, Any]:
         """Plain data (spans as ``[start, end]`` pairs, in order) for the export's spill file."""
         return {"doc": self.doc, "text": self.text, "annotators": self.annotators,
                 "units": [[s, e, self.keys.get((s, e), 0), self.gold.get((s, e)), self.spans[(s, e)]]
                           for s, e in sorted(self.spans)],
-                "boundary": self.boundary, "orphans": self.orphans}
+                "boundary": self.boundary, "orphans": self.orphans, "meta": self.meta}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> DocUnits:
@@ -58,7 +64,7 @@ class DocUnits:
             if g is not None:
                 gold[(s, e)] = g
         return cls(data["doc"], data["text"], data["annotators"], spans, gold, data["boundary"], data["orphans"],
-                   keys)
+                   keys, data.get("meta"))
 
 
 @dataclass
@@ -73,6 +79,10 @@ class Corpus:
     stale_files: list[str] = field(default_factory=list)
     missing_source: list[str] = field(default_factory=list)
     empty_files: list[str] = field(default_factory=list)
+    meta_fields: list[str] = field(default_factory=list)
+    """Every metadata key of the exported documents, in the order rows carry them (:data:`META_KEYS` first)."""
+    meta_unreadable: list[str] = field(default_factory=list)
+    """Metadata files that could not be read (their documents are exported without metadata)."""
 
 
 def _check_file(root: Path, data: dict[str, Any], raw_where: str, path: Path, doc_id: str, name: str,
@@ -121,6 +131,8 @@ class CorpusReader:
         self.stale: list[str] = []
         self.missing: list[str] = []
         self.empty: list[str] = []
+        self.meta_fields: set[str] = set()
+        self.meta_unreadable: list[str] = []
         self.read = 0
 
     def documents(self, progress: Progress | None = None) -> Iterator[DocUnits]:
@@ -150,13 +162,31 @@ class CorpusReader:
                 self.warn(f"labels/{doc_id}/: no source seeds/{doc_id}.txt; its {len(names)} label file(s) skipped")
             return None
         source = project.read_source(doc)
-        units = DocUnits(doc_id, source.text, [], {}, {})
+        units = DocUnits(doc_id, source.text, [], {}, {}, meta=self._meta(doc))
         for name in names:
             self._add_file(units, doc, source, project.label_path(doc_id, name))
         n = len(units.annotators)
         units.boundary = sum(1 for have in units.spans.values() if 0 < len(have) < n) if n > 1 else 0
         self.annotators.update(units.annotators)
         return units
+
+    def _meta(self, doc: Document) -> dict[str, Any] | None:
+        """The document's metadata as text values; a file that cannot be read is warned about and counted."""
+        from ..metadata import read_metadata
+
+        try:
+            meta = read_metadata(self.project, doc)
+        except AnnotateError as exc:
+            self.meta_unreadable.append(f"seeds/{doc.id}.meta.yaml")
+            if self.warn:
+                self.warn(f"{exc} (the document is exported without metadata)")
+            return None
+        if meta is None:
+            return None
+        values = {k: v if isinstance(v, str) else json.dumps(v) for k, v in meta.export_fields().items()
+                  if v is not None}
+        self.meta_fields.update(k for k in values if k not in META_KEYS)
+        return values
 
     def _tagset(self, scheme: str, where: str) -> Tagset:
         if scheme not in self.tagsets:
@@ -202,4 +232,5 @@ class CorpusReader:
         if not self.tagsets:
             raise AnnotateError("no label file has a source under seeds/: nothing to export")
         return Corpus(next(iter(self.tagsets.values())), sorted(self.annotators), self.read,
-                      self.n_paths - len(self.empty), self.stale, self.missing, self.empty)
+                      self.n_paths - len(self.empty), self.stale, self.missing, self.empty,
+                      [*META_KEYS, *sorted(self.meta_fields)], self.meta_unreadable)

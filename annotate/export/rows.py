@@ -46,6 +46,8 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("seconds", "annotator -> seconds spent (null: not recorded)"),
     ("unsure", "annotators who flagged the sentence unsure"),
     ("suggested", "annotator -> the suggestion shown while they labeled (null: labeled blind)"),
+    ("meta", "the document's metadata (from annotate import): title, url, date, outlet, author, language, then"
+             " the other fields the import kept, as text; null where unknown"),
 )
 COLUMNS = tuple(name for name, _ in FIELDS)
 
@@ -69,6 +71,8 @@ LEFT_OUT_OTHER: dict[str, str] = {
     " (run annotate validate --fix to save that)",
     "missing_source": "label files whose document has no source under seeds/: skipped",
     "empty_files": "label files without any label (opened, never labeled): not annotators, skipped",
+    "metadata_unreadable": "metadata files (seeds/<doc>.meta.yaml) that could not be read: those documents"
+    " are exported without metadata",
 }
 """Other things counted in the card: labels and files rather than rows."""
 
@@ -148,8 +152,10 @@ class Votes:
 class RowBuilder:
     """Builds the rows of one document after another, with the export's options."""
 
-    def __init__(self, options: ExportOptions, annotators: Sequence[str], label_names: Sequence[str]) -> None:
+    def __init__(self, options: ExportOptions, annotators: Sequence[str], label_names: Sequence[str],
+                 meta_keys: Sequence[str] = ()) -> None:
         self.options = options
+        self.empty_meta: dict[str, Any] = dict.fromkeys(meta_keys)
         self.mode, self.only = options.mode, options.annotator
         weight = options.unsure_weight
         self.sure, self.unsure = weight.denominator, weight.numerator
@@ -267,6 +273,7 @@ class RowBuilder:
             seconds[a] = float(sec) if sec is not None and math.isfinite(sec) else None
         base = f"{du.doc}:{start}-{end}"
         all_mode = self.mode == "all"
+        meta = {**self.empty_meta, **{k: v for k, v in (du.meta or {}).items() if k in self.empty_meta}}
         return labels, [{
             "id": f"{base}:{who}" if all_mode else base,
             "document": du.doc,
@@ -286,4 +293,5 @@ class RowBuilder:
             "seconds": seconds,
             "unsure": unsure,
             "suggested": suggested,
+            "meta": meta,
         } for label, source, who in made]

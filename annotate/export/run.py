@@ -212,8 +212,8 @@ def _run_export(project: Project, options: ExportOptions, command: str, progress
             raise AnnotateError(f"--labels: no label files by {options.annotator!r}"
                                 f" (annotators: {', '.join(corpus.annotators) or 'none'})")
         splits = grouping.splits(options.seed, options.split)
-        outputs.schema = Schema(corpus.annotators, corpus.tagset.names)
-        builder = RowBuilder(options, corpus.annotators, corpus.tagset.names)
+        outputs.schema = Schema(corpus.annotators, corpus.tagset.names, corpus.meta_fields)
+        builder = RowBuilder(options, corpus.annotators, corpus.tagset.names, corpus.meta_fields)
         counter = StatsCounter(options, corpus.annotators, corpus.tagset.names, splits)
         duplicates = _Duplicates(splits, options.dedupe)
         _second_pass(spill.documents(), spill.count, builder, splits, counter, duplicates, outputs, progress)

@@ -18,6 +18,9 @@ from .rows import LEFT_OUT_OTHER, LEFT_OUT_ROWS, Tally, Unit
 from .splits import Splits, most_shared
 from .writers import SUFFIX
 
+UNKNOWN_OUTLET = "(unknown)"
+"""Where documents without an outlet in their metadata are counted."""
+
 
 class StatsCounter:
     """Counts every row and unit as documents are exported, in export order."""
@@ -41,6 +44,8 @@ class StatsCounter:
         self.exported = AlphaCounts()
         self.all_labeled = AlphaCounts()
         self.one_annotator = options.mode in ("all", "annotator")
+        self.outlets: dict[str, dict[str, Any]] = {}
+        """Outlet (from the documents' metadata; ``(unknown)`` without) -> documents, rows, label counts."""
 
     def add_document(self, doc_id: str, split: str, units: Sequence[Unit]) -> None:
         """One document's units (rows already deduplicated)."""
@@ -59,6 +64,7 @@ class StatsCounter:
         if had_rows:
             per["documents"] += 1
             self.documents += 1
+            self._add_outlet(units)
         self.sentences += sum(1 for u in units if u.rows)
 
     def _add_row(self, doc_id: str, per: dict[str, Any], row: dict[str, Any]) -> None:
@@ -79,6 +85,16 @@ class StatsCounter:
         else:
             self.with_suggestion += any(v is not None for v in suggested.values())
         self.agreement_null += row["agreement"] is None
+
+    def _add_outlet(self, units: Sequence[Unit]) -> None:
+        """Count one exported document's rows under its outlet."""
+        rows = [row for unit in units for row in unit.rows]
+        outlet = (rows[0]["meta"] or {}).get("outlet") or UNKNOWN_OUTLET
+        entry = self.outlets.setdefault(outlet, {"documents": 0, "rows": 0, "labels": [0] * len(self.labels)})
+        entry["documents"] += 1
+        entry["rows"] += len(rows)
+        for row in rows:
+            entry["labels"][self.index[row["label"]]] += 1
 
     def _shares(self, counts: Sequence[int]) -> dict[str, float | None]:
         n = sum(counts)
@@ -131,6 +147,7 @@ class StatsCounter:
         left["stale_files"] = len(corpus.stale_files)
         left["missing_source"] = len(corpus.missing_source)
         left["empty_files"] = len(corpus.empty_files)
+        left["metadata_unreadable"] = len(corpus.meta_unreadable)
         tagset = corpus.tagset
         return {
             "tool": {"name": "annotate", "version": version},
@@ -142,6 +159,7 @@ class StatsCounter:
                 "labels": [{"name": lab.name, "definition": lab.definition} for lab in tagset.labels],
             },
             "annotators": corpus.annotators,
+            "meta_fields": corpus.meta_fields,
             "label_files": corpus.files,
             "documents": {"with_label_files": corpus.documents, "exported": self.documents},
             "rows": self.rows,
@@ -150,6 +168,9 @@ class StatsCounter:
             "label_shares": overall_shares,
             "rows_without_agreement": self.agreement_null,
             "splits": per_split,
+            "outlets": {name: {"documents": o["documents"], "rows": o["rows"],
+                               "labels": dict(zip(labels, o["labels"], strict=True))}
+                        for name, o in sorted(self.outlets.items(), key=lambda kv: (kv[0] == UNKNOWN_OUTLET, kv[0]))},
             "stratification": self._stratification(per_split, overall_shares),
             "groups": {
                 "count": len(group_sizes),

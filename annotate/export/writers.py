@@ -63,6 +63,8 @@ class Schema:
 
     annotators: Sequence[str]
     labels: Sequence[str]
+    meta: Sequence[str] = ()
+    """The keys of every row's ``meta``."""
 
 
 class _Lines:
@@ -107,7 +109,7 @@ def prodigy_task(row: Row) -> dict[str, Any]:
 
 
 NESTED = frozenset(("labels", "soft_label", "context_before", "context_after", "notes", "seconds", "unsure",
-                    "suggested"))
+                    "suggested", "meta"))
 """Fields whose values are mappings or lists: JSON strings in CSV."""
 
 
@@ -140,7 +142,7 @@ def require_pyarrow() -> Any:
     return pq
 
 
-def arrow_schema(annotators: Sequence[str], labels: Sequence[str]) -> Any:
+def arrow_schema(annotators: Sequence[str], labels: Sequence[str], meta: Sequence[str] = ()) -> Any:
     """The Arrow schema of the rows: annotator and label mappings as structs with fixed fields."""
     import pyarrow as pa
 
@@ -156,7 +158,7 @@ def arrow_schema(annotators: Sequence[str], labels: Sequence[str]) -> Any:
         ("agreement", pa.float64()), ("split", pa.string()), ("context_before", strings),
         ("context_after", strings), ("notes", struct(annotators, pa.string())),
         ("seconds", struct(annotators, pa.float64())), ("unsure", strings),
-        ("suggested", struct(annotators, pa.string())),
+        ("suggested", struct(annotators, pa.string())), ("meta", struct(meta, pa.string())),
     ])
 
 
@@ -165,7 +167,7 @@ class ParquetWriter:
 
     def __init__(self, path: Path, schema: Schema) -> None:
         pq = require_pyarrow()
-        self.schema = arrow_schema(schema.annotators, schema.labels)
+        self.schema = arrow_schema(schema.annotators, schema.labels, schema.meta)
         self.writer = pq.ParquetWriter(path, self.schema, compression="zstd")
         self.batches: list[Any] = []
         self.buffered = 0
