@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import AnnotateError
 from .models import ANNOTATOR_PATTERN, LabelFile, Orphan, Sentence
@@ -115,20 +115,11 @@ def units_files(root: Path, labels_dir: Path) -> list[Path]:
 
 def read_units_file(root: Path, path: Path, doc_id: str, where: str) -> UnitsFile:
     """Parse one change file (inside ``root``); its document and editor must be those of its place."""
-    from .store import read_file
-    from .yamlio import decode, format_loc, line_of, load_yaml
+    from .store import parse_yaml_model, read_file
+    from .yamlio import line_of
 
     raw = read_file(path, "boundary changes", where, root=root)
-    text = decode(raw, Path(where))
-    data = load_yaml(text, Path(where))
-    if not isinstance(data, dict):
-        raise AnnotateError("a boundary change file must be a YAML mapping", where, 1)
-    try:
-        units = UnitsFile.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        raise AnnotateError(f"{format_loc(loc)}: {err['msg']}", where, line_of(text, loc)) from None
+    units, text = parse_yaml_model(raw, where, UnitsFile, "a boundary change file must be a YAML mapping")
     editor = path.stem[len(UNITS_PREFIX):]
     if units.document != doc_id:
         raise AnnotateError(f"document: {units.document!r} but the file is under labels/{doc_id}/", where,

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from .errors import AnnotateError
 from .models import DocumentMeta
-from .store import Document, Project, _validation_error, atomic_write, read_file
+from .store import Document, Project, atomic_write, read_file, validation_error
 from .yamlio import decode, dump_document, fast_load, load_yaml
 
 META_SUFFIX = ".meta.yaml"
@@ -70,7 +70,7 @@ def parse_metadata(raw: bytes, where: str) -> DocumentMeta:
         return DocumentMeta.model_validate(data)
     except ValidationError as exc:
         text = text or raw.decode("utf-8", "replace")
-        raise _validation_error(exc, text, where) from None
+        raise validation_error(exc, text, where) from None
 
 
 def metadata_bytes(doc_id: str, meta: DocumentMeta) -> bytes:

@@ -213,14 +213,20 @@ def _move_leading_closers(text: str, spans: list[Span]) -> list[Span]:
     out = [spans[0]]
     for s, e in spans[1:]:
         m = _LEADING_CLOSERS.match(text, s, e)
-        if m and _ends_sentence(text, out[-1]):
-            out[-1] = (out[-1][0], m.end())
-            rest = _trim(text, m.end(), e)
-            if rest:
-                out.append(rest)
-        else:
-            out.append((s, e))
+        _give_head(text, out, (s, e), m.end() if m and _ends_sentence(text, out[-1]) else None)
     return out
+
+
+def _give_head(text: str, out: list[Span], span: Span, head_end: int | None) -> None:
+    """Append ``span`` to ``out``, or with ``head_end``, give its head (up to there) to the unit before it."""
+    s, e = span
+    if head_end is None:
+        out.append((s, e))
+        return
+    out[-1] = (out[-1][0], head_end)
+    rest = _trim(text, head_end, e)
+    if rest:
+        out.append(rest)
 
 
 def _ends_sentence(text: str, span: Span) -> bool:
@@ -323,14 +329,9 @@ def _fix_number_stops(text: str, spans: list[Span]) -> list[Span]:
     for s, e in spans[1:]:
         ps, pe = out[-1]
         m = _LEADING_NUMBER_STOP.match(text, s, e)
-        if (m and text[pe - 1].isalpha() and not _LINE_BREAK_CHAR.search(text, pe, s)
-                and not _LIST_MARKER.match(text, ps, pe)):
-            out[-1] = (ps, m.end())
-            rest = _trim(text, m.end(), e)
-            if rest:
-                out.append(rest)
-        else:
-            out.append((s, e))
+        joins = (m is not None and text[pe - 1].isalpha() and not _LINE_BREAK_CHAR.search(text, pe, s)
+                 and not _LIST_MARKER.match(text, ps, pe))
+        _give_head(text, out, (s, e), m.end() if joins and m else None)
     return out
 
 

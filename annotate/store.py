@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from . import __version__
 from .errors import AnnotateError, LockedError
@@ -34,6 +34,8 @@ from .models import (
     is_valid_annotator,
 )
 from .yamlio import decode, dump_document, format_loc, line_of, load_yaml
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 SOURCE_SUFFIXES = (".txt",)
 """File suffixes under ``seeds/`` that are documents."""
@@ -554,14 +556,7 @@ def load_tagset(path: Path, display: str | None = None, cache_dir: Path | None =
             entry = json.loads(read_cache(cached, root) or b"null")
             if entry["sha256"] == digest and entry["annotate"] == __version__:
                 return Tagset.from_trusted(entry["data"])
-    text = decode(raw, Path(where))
-    data = load_yaml(text, Path(where))
-    if not isinstance(data, dict):
-        raise AnnotateError("a tagset must be a YAML mapping with name, version and labels", where, 1)
-    try:
-        tagset = Tagset.model_validate(data)
-    except ValidationError as exc:
-        raise _validation_error(exc, text, where) from None
+    tagset, _ = parse_yaml_model(raw, where, Tagset, "a tagset must be a YAML mapping with name, version and labels")
     if cached is not None:
         entry = {"sha256": digest, "annotate": __version__, "data": tagset.model_dump(mode="json")}
         with contextlib.suppress(ValueError, TypeError):
@@ -575,7 +570,24 @@ def _tagset_cache_path(cache_dir: Path, path: Path) -> Path:
     return cache_dir / f"tagset-{key}.json"
 
 
-def _validation_error(exc: ValidationError, text: str, where: str) -> AnnotateError:
+def parse_yaml_model(raw: bytes, where: str, model: type[ModelT], not_a_mapping: str) -> tuple[ModelT, str]:
+    """A project file's bytes as a validated pydantic model, and its text (for line lookups).
+
+    Every error is one line naming the file and the line: bad UTF-8, bad YAML, not a mapping
+    (``not_a_mapping`` says what it should be), a field the model refuses.
+    """
+    text = decode(raw, Path(where))
+    data = load_yaml(text, Path(where))
+    if not isinstance(data, dict):
+        raise AnnotateError(not_a_mapping, where, 1)
+    try:
+        return model.model_validate(data), text
+    except ValidationError as exc:
+        raise validation_error(exc, text, where) from None
+
+
+def validation_error(exc: ValidationError, text: str, where: str) -> AnnotateError:
+    """Pydantic's first error as one line naming the file, the line and the field (with how many more there are)."""
     err = exc.errors()[0]
     loc = tuple(err["loc"])
     msg = err["msg"].removeprefix("Value error, ")
@@ -616,7 +628,7 @@ def parse_label_file(raw: bytes, where: str) -> LabelFile:
     try:
         return LabelFile.model_validate(data)
     except ValidationError as exc:
-        raise _validation_error(exc, text, where) from None
+        raise validation_error(exc, text, where) from None
 
 
 def check_against(labels: LabelFile, where: str, tagset: Tagset | None, text: str | None, raw: str = "") -> None:
