@@ -878,6 +878,8 @@ class Stats:
     journals: int = 0
     """Kills that left a journal for the next open to replay."""
     stale_locks: int = 0
+    not_made: int = 0
+    """Kills before the first change: no label file may exist yet (it comes with the first change)."""
     reopens: int = 0
     cli_validations: int = 0
     seconds: float = 0.0
@@ -906,6 +908,7 @@ class Stats:
             f"{self.corrupt} corrupt files, {self.mismatched} mismatches, {self.errors} errors; "
             f"{self.kills_in_fold} kills in the fold window, {self.kills_in_write} inside the YAML write, "
             f"{self.journals} left a journal to replay, {self.stale_locks} stale locks taken over, "
+            f"{self.not_made} before any change (no file, rightly), "
             f"{self.exact} with every key acknowledged; {self.frames} frames, {self.unexplained} of "
             f"{self.readings} screens read unexplained; "
             f"{self.seconds:.1f} s"
@@ -988,7 +991,8 @@ def run_cli_validate(project: Project, stats: Stats, where: str) -> None:
     result = subprocess.run([sys.executable, "-m", "annotate", "--root", str(project.root), "validate"],
                             capture_output=True, text=True, timeout=120)
     stats.cli_validations += 1
-    if result.returncode != 0 or f"{n} of {n} label files valid" not in result.stderr:
+    summary = f"{n} of {n} label files valid" if n else "no label files found"  # none made yet is fine
+    if result.returncode != 0 or summary not in result.stderr:
         stats.corrupt += 1
         stats.problems.append(f"{where}: annotate validate exit {result.returncode}: "
                               f"{(result.stdout + result.stderr).strip()[-500:]}")
@@ -1056,7 +1060,8 @@ def run_round(index: int, plan: RoundPlan, workdir: Path, rng: random.Random, bi
         for name in REVIEWED:
             p = project.label_path(doc_id, name)
             fixed[p] = cells_of(load_current(p))
-    if path.exists():
+    existed = path.exists()
+    if existed:
         base = cells_of(load_current(path))
     else:
         assert spans is not None
@@ -1128,10 +1133,16 @@ def run_round(index: int, plan: RoundPlan, workdir: Path, rng: random.Random, bi
                     stats.errors += 1
                     stats.problems.append(f"{wseg}: unexpected label file {project.display(p)}")
             if not path.exists():
-                stats.mismatched += 1
-                stats.lost += sum(1 for c in prefixes.diffs[ack].values() if c[LABEL] is not None)
-                stats.problems.append(f"{wseg}: {project.display(path)} is missing")
-                return stats
+                if existed:  # a label file is never deleted once made
+                    stats.mismatched += 1
+                    stats.lost += sum(1 for c in prefixes.diffs[ack].values() if c[LABEL] is not None)
+                    stats.problems.append(f"{wseg}: {project.display(path)} is missing")
+                    return stats
+                # Never made: the file comes with the first change, so nothing was changed yet. That is
+                # the model's first state, which compare() below checks against what the screen showed.
+                stats.not_made += 1
+                disk_state = list(prefixes.base)
+            existed = True if path.exists() else existed
             if disk_state is None:
                 return stats
             k, lost, why = compare(disk_state, prefixes, ack, sent)
@@ -1236,6 +1247,8 @@ def _reopen(project: Project, doc: Any, owner: str, tagset: Tagset, expected: li
     finally:
         session.close()
     stats.reopens += 1
+    if not path.exists() and all(c == EMPTY for c in expected):
+        return  # nothing was ever changed: opening and closing makes no file
     yaml_alone, _ = read_label_file(path)
     if cells_of(yaml_alone) != expected or journal_path(path).exists():
         stats.mismatched += 1
