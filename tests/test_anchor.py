@@ -136,27 +136,27 @@ sentence_st = st.lists(st.sampled_from(WORDS), min_size=3, max_size=9).map(
 
 @st.composite
 def edits(draw: st.DrawFn, sentences: list[str]) -> list[str]:
+    """Up to five edits of every kind a source sees: insert, delete, a few characters, rewrite, duplicate, move."""
     out = list(sentences)
     for _ in range(draw(st.integers(0, 5))):
-        kind = draw(st.sampled_from(["insert", "delete", "replace", "chars"]))
+        kind = draw(st.sampled_from(["insert", "delete", "chars", "rewrite", "duplicate", "move"]))
         if kind == "insert" or not out:
             out.insert(draw(st.integers(0, len(out))), draw(sentence_st))
             continue
         i = draw(st.integers(0, len(out) - 1))
         if kind == "delete":
             del out[i]
-        elif kind == "replace":
+        elif kind == "rewrite":
             out[i] = draw(sentence_st)
-        else:  # a few characters inserted, deleted or replaced inside a sentence
+        elif kind == "duplicate":
+            out.insert(draw(st.integers(0, len(out))), out[i])
+        elif kind == "move":
+            out.insert(draw(st.integers(0, len(out) - 1)), out.pop(i))
+        else:
             s = out[i]
-            for _ in range(draw(st.integers(1, 4))):
+            for _ in range(draw(st.integers(1, 3))):
                 p = draw(st.integers(0, len(s) - 1))
-                op = draw(st.sampled_from(["ins", "del", "sub"]))
-                c = draw(st.sampled_from("xyz ,"))
-                if op == "ins":
-                    s = s[:p] + c + s[p:]
-                else:
-                    s = s[:p] + (c if op == "sub" else "") + s[p + 1 :]
+                s = s[:p] + draw(st.sampled_from(["x", "", "q", ","])) + s[p + 1:]
             out[i] = s.strip() or "Z."
     return out
 

@@ -23,6 +23,7 @@ from conftest import SEED_ID, crash, run_async
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from snapshot_apps import labeling, wait_for_document
+from test_anchor import edits, sentence_st
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
@@ -693,8 +694,6 @@ def test_source_edited_between_review_and_export(project: Project, tmp_path: Pat
 
 # 4. re-anchoring, property-based: duplicates, reordering and whitespace too ---------------------------------
 
-WORDS = ["alpha", "beta", "gamma", "delta", "north", "korea", "talks", "trade", "summit", "xi"]
-sentence_st = st.lists(st.sampled_from(WORDS), min_size=3, max_size=8).map(lambda ws: " ".join(ws).capitalize() + ".")
 SEPS = [" ", "  ", "\n", "\n\n", " \n\n\t"]
 
 
@@ -709,33 +708,6 @@ def build(sentences: list[str], seps: list[str]) -> tuple[str, list[tuple[int, i
     return text, spans
 
 
-@st.composite
-def drift(draw: st.DrawFn, sentences: list[str]) -> list[str]:
-    """A few edits of every kind: insert, delete, a few characters, rewrite, duplicate, move."""
-    out = list(sentences)
-    for _ in range(draw(st.integers(1, 5))):
-        kind = draw(st.sampled_from(["insert", "delete", "chars", "rewrite", "duplicate", "move"]))
-        if kind == "insert" or not out:
-            out.insert(draw(st.integers(0, len(out))), draw(sentence_st))
-            continue
-        i = draw(st.integers(0, len(out) - 1))
-        if kind == "delete":
-            del out[i]
-        elif kind == "rewrite":
-            out[i] = draw(sentence_st)
-        elif kind == "duplicate":
-            out.insert(draw(st.integers(0, len(out))), out[i])
-        elif kind == "move":
-            out.insert(draw(st.integers(0, len(out) - 1)), out.pop(i))
-        else:
-            s = out[i]
-            for _ in range(draw(st.integers(1, 3))):
-                p = draw(st.integers(0, len(s) - 1))
-                s = s[:p] + draw(st.sampled_from(["x", "", "q", ","])) + s[p + 1:]
-            out[i] = s.strip() or "Z."
-    return out
-
-
 @settings(max_examples=80, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
@@ -748,7 +720,7 @@ def test_reanchoring_never_loses_a_label_under_any_edit(data: st.DataObject) -> 
                     annotator="alice", scheme="claim-types",
                     sentences=[Sentence(start=s, end=e, text=text[s:e], label=lab, note=f"id{i}" if lab else None)
                                for i, ((s, e), lab) in enumerate(zip(spans, labels, strict=True))])
-    changed = data.draw(drift(sentences), label="new")
+    changed = data.draw(edits(sentences), label="new")
     new_text, new_spans = build(changed, data.draw(st.lists(st.sampled_from(SEPS), min_size=1, max_size=3)))
     new, _ = reanchor(old, new_text, new_spans, "b" * 64)
 

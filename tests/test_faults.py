@@ -20,11 +20,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from annotate.models import LabelFile
@@ -336,16 +338,22 @@ def row_text(screen: LabelScreen, index: int) -> str:
 
 
 
-@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS])
-@run_async
-async def test_the_screen_shows_the_fault_and_saves_once_it_clears(project: Project, faults: Faults,
-                                                                   code: int) -> None:
+@asynccontextmanager
+async def screen_on_a_file(project: Project) -> AsyncIterator[tuple[Pilot[None], Any, Path, bytes]]:
+    """The labeling screen on alice's existing label file: the pilot, the screen, the file and its bytes."""
     path = start_labels(project)  # a file to keep intact
     app = make_app(AppOptions(project, "alice", documents=[project.document(SEED_ID)]))
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await wait_for_document(pilot, 300)
         assert screen.session is not None
-        old = path.read_bytes()
+        yield pilot, screen, path, path.read_bytes()
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS])
+@run_async
+async def test_the_screen_shows_the_fault_and_saves_once_it_clears(project: Project, faults: Faults,
+                                                                   code: int) -> None:
+    async with screen_on_a_file(project) as (pilot, screen, path, old):
         n = len(screen.session.sentences)
 
         faults.fail("all", code)
@@ -378,12 +386,7 @@ async def test_the_screen_reports_a_failed_background_fold(project: Project, fau
     from annotate.tui import document_screen
 
     monkeypatch.setattr(document_screen, "FOLD_DELAY", 0.05)
-    path = start_labels(project)  # a file to keep intact
-    app = make_app(AppOptions(project, "alice", documents=[project.document(SEED_ID)]))
-    async with app.run_test(size=(140, 40)) as pilot:
-        screen = await wait_for_document(pilot, 300)
-        assert screen.session is not None
-        old = path.read_bytes()
+    async with screen_on_a_file(project) as (pilot, screen, path, old):
         faults.fail("replace", errno.ENOSPC)
         await pilot.press("3")
         for _ in range(750):  # up to 15 s on a loaded machine; done in about 0.1 s
