@@ -150,7 +150,7 @@ def now_utc() -> str:
     return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def make_change(kind: str, at: int, text: str, sha256: str) -> BoundaryChange:
+def make_change(kind: Literal["merge", "split"], at: int, text: str, sha256: str) -> BoundaryChange:
     """A change at offset ``at`` of ``text`` (the source whose sha256 is given), with its context."""
     return BoundaryChange(kind=kind, at=at, source_sha256=sha256, before=text[max(0, at - CONTEXT):at],
                           after=text[at:at + CONTEXT], time=now_utc())

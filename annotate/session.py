@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .anchor import AnchorReport
 from .errors import AnnotateError
@@ -104,7 +104,7 @@ class ChangeGroup:
 class BoundaryEdit:
     """One merge or split made in this session: undo records the opposite change at the same place."""
 
-    kind: str
+    kind: Literal["merge", "split"]
     at: int
     index: int
     """The unit to show afterwards (the merged unit, or the first part of the split)."""
@@ -359,7 +359,8 @@ class LabelSession:
         """Cut unit ``index`` in two at source offset ``at``, for everyone; undoable. AnnotateError says why not."""
         return self._boundary("split", at, index, editor)
 
-    def _boundary(self, kind: str, at: int, index: int, editor: str, undoable: bool = True) -> BoundaryEdit:
+    def _boundary(self, kind: Literal["merge", "split"], at: int, index: int, editor: str,
+                  undoable: bool = True) -> BoundaryEdit:
         from .boundaries import make_change, merge_at, record_change, split_at, trim, units_path
 
         text = self.source.text
@@ -383,7 +384,7 @@ class LabelSession:
 
     def _redo_boundary(self, edit: BoundaryEdit, undo: bool) -> BoundaryEdit | None:
         """Undo (the opposite change at the same place) or redo a merge or split; None when it cannot be."""
-        kind = {"merge": "split", "split": "merge"}[edit.kind] if undo else edit.kind
+        kind: Literal["merge", "split"] = ("split" if edit.kind == "merge" else "merge") if undo else edit.kind
         editor = self._last_editor or self.annotator
         try:
             self._boundary(kind, edit.at, edit.index, editor, undoable=False)
