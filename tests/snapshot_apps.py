@@ -100,6 +100,19 @@ def review_app(name: str, annotators: dict[str, list[str | None]], review: Seque
     return app_for(review_project(fixed_root(name), annotators), "carl", [DOC], review=review)
 
 
+async def wait_for_home(pilot: Pilot[None], limit: int = 500) -> Any:
+    """Wait until the home screen has read the label files (off its thread) and shows them; returns the screen."""
+    from annotate.tui.home import HomeScreen
+
+    for _ in range(limit):
+        screen = pilot.app.screen
+        if isinstance(screen, HomeScreen) and screen.ready:
+            await pilot.pause()
+            return screen
+        await pilot.pause(0.01)
+    raise AssertionError(f"the home screen did not read the label files; screen is {pilot.app.screen!r}")
+
+
 async def wait_for_document(pilot: Pilot[None], limit: int = 300) -> Any:
     """Wait until the labeling (or review) screen's worker has opened the document; returns the screen."""
     for _ in range(limit):

@@ -7,7 +7,17 @@ from contextlib import asynccontextmanager
 
 import pytest
 from conftest import label_as, run_async, write_source
-from snapshot_apps import ALICE, BOB, DOC, app_for, build_project, screen_lines, text_of, wait_for_document
+from snapshot_apps import (
+    ALICE,
+    BOB,
+    DOC,
+    app_for,
+    build_project,
+    screen_lines,
+    text_of,
+    wait_for_document,
+    wait_for_home,
+)
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import DataTable
@@ -41,9 +51,7 @@ async def at_home(project: Project, size: tuple[int, int] = (100, 30),
     """The app on its home screen."""
     app = app_for(project, **options)  # type: ignore[arg-type]
     async with app.run_test(size=size) as pilot:
-        await pilot.pause()
-        home = app.screen
-        assert isinstance(home, HomeScreen)
+        home = await wait_for_home(pilot)
         yield app, pilot, home
 
 

@@ -11,7 +11,18 @@ from collections.abc import Callable
 from types import SimpleNamespace
 
 import pytest
-from snapshot_apps import ALICE, BOB, CAROL, app_for, fixed_root, home_app, label_app, review_app, wait_for_document
+from snapshot_apps import (
+    ALICE,
+    BOB,
+    CAROL,
+    app_for,
+    fixed_root,
+    home_app,
+    label_app,
+    review_app,
+    wait_for_document,
+    wait_for_home,
+)
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
@@ -59,7 +70,7 @@ def on_home(*keys: str) -> Callable[[Pilot[None]], object]:
     """``run_before`` for the home screen: press ``keys`` (the filter's cursor does not blink)."""
 
     async def run_before(pilot: Pilot[None]) -> None:
-        await pilot.pause()
+        await wait_for_home(pilot)
         for box in pilot.app.screen.query(Input):
             box.cursor_blink = False
         await pilot.press(*keys)
