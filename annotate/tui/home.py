@@ -181,16 +181,18 @@ def column_widths(table_width: int, longest_name: int, longest_progress: int, ex
     """Widths of the document, progress and title columns so that every column fits ``table_width`` cells.
 
     ``extra``: the cells of another column (the queue column), its padding included. The title
-    column (0: not shown) gets what is left once the others have their width, when that is at
-    least :data:`MIN_TITLE` cells and some document has a title (``longest_title``).
+    column (0: not shown) is there when some document has a title (``longest_title``) and at
+    least :data:`MIN_TITLE` cells are left once the progress bar has its cells; it then goes
+    before a long message in the progress column (the line under the list has the whole).
     """
     padding = 2 * (2 + len(SMALL_COLUMNS))  # one cell each side of every column
     room = table_width - padding - sum(w for _, w in SMALL_COLUMNS) - 1 - extra  # - 1: the scrollbar
     document = max(10, min(longest_name, room - 12))
-    progress = max(12, min(room - document, longest_progress))
-    left = room - document - progress - 2  # - 2: the title column's padding
+    bar = max(12, min(room - document, longest_progress, BAR_WIDTH))
+    left = room - document - bar - 2  # - 2: the title column's padding
     title = min(left, longest_title) if longest_title and left >= MIN_TITLE else 0
-    return document, progress, title
+    taken = title + 2 if title else 0
+    return document, max(bar, min(room - document - taken, longest_progress)), title
 
 
 BAR_WIDTH = 20
