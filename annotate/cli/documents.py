@@ -93,7 +93,7 @@ def status(ctx: click.Context, as_json: bool, by: str) -> None:
     from ..report import print_status
     from ..validate import unstarted_documents
 
-    print_status(project, list(rows), unstarted_documents(project, summaries))
+    print_status(project, lambda: iter_status_rows(project, summaries), unstarted_documents(project, summaries))
 
 
 def echo_json_list(items: Iterable[Any], chunk: int = 1000) -> None:
