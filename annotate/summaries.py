@@ -30,10 +30,11 @@ import json
 import math
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from .agreement import PairCounts
@@ -62,13 +63,15 @@ META_SUFFIX = ".meta.yaml"
 """A document's metadata file (see :mod:`annotate.metadata`)."""
 
 NO_FILE: Stat = (-1, -1)
+NOTHING: Mapping[str, int] = MappingProxyType({})
+"""The label mix and reviewers of a file whose figures were not read (shared: 30,000 files, one empty mapping)."""
 NO_FILES: tuple[list[Any], list[Any]] = ([], [])
 
 
 # --------------------------------------------------------------------------- what is kept
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class FileSummary(FileProgress):
     """One label file summed up (for the document's current source): progress, label mix, seconds, reviewers.
 
@@ -80,11 +83,11 @@ class FileSummary(FileProgress):
     document: str = ""
     unsure_labeled: int = 0
     """Labeled sentences flagged unsure (the unsure rate's numerator)."""
-    label_counts: dict[str, int] = field(default_factory=dict)
+    label_counts: Mapping[str, int] = field(default_factory=lambda: NOTHING)
     """Labeled sentences by label."""
-    seconds: list[float] = field(default_factory=list)
+    seconds: Sequence[float] = ()
     """Seconds spent on each labeled sentence that records them."""
-    reviewers: dict[str, int] = field(default_factory=dict)
+    reviewers: Mapping[str, int] = field(default_factory=lambda: NOTHING)
     """gold files: how many decided sentences each reviewer signed."""
     mtime: float = 0.0
     """The newest modification time of the file and its journal (seconds since the epoch)."""
@@ -128,7 +131,7 @@ class About:
         return self.error is None and not (self.title or self.outlet or self.date or self.url)
 
 
-@dataclass
+@dataclass(slots=True)
 class DocumentSummary:
     """One document: its label files summed up, its review and agreement counts, its source's state, its metadata."""
 
@@ -423,6 +426,9 @@ def _sum_up(name: str, doc_id: str, data: dict[str, Any], stale: bool) -> FileSu
     sentences = data["sentences"]
     fs = FileSummary(annotator=name, document=doc_id, total=len(sentences), orphans=len(data.get("orphans") or ()),
                      stale=stale)
+    counts: dict[str, int] = {}
+    reviewers: dict[str, int] = {}
+    seconds: list[float] = []
     for s in sentences:
         unsure = bool(s.get("unsure"))
         fs.unsure += unsure
@@ -430,14 +436,14 @@ def _sum_up(name: str, doc_id: str, data: dict[str, Any], stale: bool) -> FileSu
         if label is None:
             continue
         fs.labeled += 1
-        fs.label_counts[label] = fs.label_counts.get(label, 0) + 1
+        counts[label] = counts.get(label, 0) + 1
         fs.unsure_labeled += unsure
-        seconds = s.get("seconds")
-        if seconds is not None:
-            fs.seconds.append(float(seconds))
+        if s.get("seconds") is not None:
+            seconds.append(float(s["seconds"]))
         reviewer = s.get("reviewer")
         if reviewer is not None and name == GOLD:
-            fs.reviewers[reviewer] = fs.reviewers.get(reviewer, 0) + 1
+            reviewers[reviewer] = reviewers.get(reviewer, 0) + 1
+    fs.label_counts, fs.seconds, fs.reviewers = counts, seconds, reviewers
     return fs
 
 
@@ -462,16 +468,16 @@ def pair_counts(spans: dict[str, dict[tuple[int, int], str]]) -> dict[tuple[str,
 
 
 def read_about(project: Project, doc_id: str) -> About | None:
-    """What a document's metadata file says where people look (None: it has none; ``error``: it cannot be used)."""
+    """What a document's metadata file says where people look (None: it has none, or none of the four;
+    ``error``: it cannot be used)."""
     from .metadata import read_metadata
 
     try:
         meta = read_metadata(project, doc_id)
     except AnnotateError as exc:
         return About(error=str(exc))
-    if meta is None:
-        return None
-    return About(meta.title, meta.outlet, meta.date, meta.url)
+    about = About(meta.title, meta.outlet, meta.date, meta.url) if meta is not None else None
+    return None if about is None or about.empty else about
 
 
 # --------------------------------------------------------------------------- the cache, as JSON
@@ -537,7 +543,8 @@ def _from_json(doc_id: str, source: str, entry: Any, key: Key) -> DocumentSummar
     agreed, disagreed, adjudicated = review
     if not (_count(agreed) and _count(disagreed) and _count(adjudicated)):
         return None
-    out = DocumentSummary(doc_id, agreed=agreed, disagreed=disagreed, adjudicated=adjudicated, source=source, key=key)
+    out = DocumentSummary(doc_id, agreed=agreed, disagreed=disagreed, adjudicated=adjudicated, source=source,
+                          key=entry["key"])  # equal to ``key``: the listing's copy can go
     if error is not None:
         if not (type(error) is list and len(error) == 2 and type(error[0]) is str and type(error[1]) is str):
             return None
@@ -580,7 +587,8 @@ def _figures_from_json(summary: DocumentSummary, entry: Any, key: Key) -> bool:
 
 
 def _figures_to_json(summary: DocumentSummary, key: Key) -> dict[str, Any]:
-    files = [[f.unsure_labeled, f.label_counts, f.seconds, f.reviewers] for f in summary.files.values()]
+    files = [[f.unsure_labeled, dict(f.label_counts), list(f.seconds), dict(f.reviewers)]
+             for f in summary.files.values()]
     pairs = [[a, b, c.one, [[x, y, n] for (x, y), n in c.both.items()]] for (a, b), c in summary.pairs.items()]
     return {"key": key, "files": files, "pairs": pairs}
 
@@ -616,7 +624,8 @@ def _about_from_json(rec: Any, stat: Stat) -> About | None | bool:
         return False
     if not all(v is None or type(v) is str for v in rec[2:]):
         return False
-    return About(*rec[2:])
+    about = About(*rec[2:])
+    return None if about.empty else about
 
 
 def _about_to_json(about: About | None, stat: Stat) -> list[Any]:
@@ -645,13 +654,14 @@ def _write_cache(project: Project, path: Path, documents: dict[str, Any]) -> byt
 class _Reader:
     """Reads every document's summary: from the cache where its files did not change, else from the files."""
 
-    def __init__(self, project: Project, listing: Listing) -> None:
-        self.project, self.listing = project, listing
+    def __init__(self, project: Project, listing: Listing, figures: bool) -> None:
+        self.project, self.listing, self.figures = project, listing, figures
         self.raw = read_cache(cache_file(project), project.root)
         self.cached = _parse_cache(self.raw)
         self.fresh: dict[str, Any] = {}
-        self.fresh_figures: dict[str, Any] = {}
-        """The figures of the documents read again (merged into ``figures.json`` by :meth:`save`)."""
+        self.fresh_figures: dict[str, str] = {}
+        """The figures of the documents read again, as JSON text (merged into ``figures.json`` by :meth:`save`;
+        text holds a tenth of the memory the seconds and counts of 10,000 documents take as objects)."""
         self.changed = False
 
     def document(self, doc_id: str) -> DocumentSummary:
@@ -664,7 +674,9 @@ class _Reader:
         if summary is None:  # the key was taken before reading: a file changed meanwhile is read again next time
             summary = _summarise(self.project, doc_id, source, listing.labels.get(doc_id, []), key)
             new = _to_json(summary, key)
-            self.fresh_figures[doc_id] = _figures_to_json(summary, key)
+            self.fresh_figures[doc_id] = json.dumps(_figures_to_json(summary, key), ensure_ascii=False)
+            if not self.figures:  # not asked for: not kept
+                _drop_figures(summary)
             self.changed = True
         else:
             new = entry
@@ -696,11 +708,21 @@ class _Reader:
             return hashlib.sha256(self.raw).hexdigest()
         raw = _write_cache(self.project, cache_file(self.project), self.fresh)
         if self.fresh_figures or set(self.cached) != set(self.fresh):  # the figures of what was read, over the rest
-            kept = _parse_cache(read_cache(figures_file(self.project), self.project.root))
-            figures = {d: self.fresh_figures.get(d) or kept[d] for d in self.fresh
-                       if d in self.fresh_figures or d in kept}
-            _write_cache(self.project, figures_file(self.project), figures)
+            fresh = self.fresh_figures
+            kept = _parse_cache(read_cache(figures_file(self.project), self.project.root)) if len(fresh) < len(
+                self.fresh) else {}
+            parts = (f"{json.dumps(d, ensure_ascii=False)}: {fresh.get(d) or json.dumps(kept[d], ensure_ascii=False)}"
+                     for d in self.fresh if d in fresh or d in kept)
+            text = f'{{"version": {CACHE_VERSION}, "documents": {{{", ".join(parts)}}}}}'
+            write_cache(figures_file(self.project), text.encode("utf-8"), self.project.root)
         return hashlib.sha256(raw).hexdigest()
+
+
+def _drop_figures(summary: DocumentSummary) -> None:
+    """Forget a summary's figures (label mix, seconds, reviewers, pair counts): progress alone was asked for."""
+    for f in summary.files.values():
+        f.unsure_labeled, f.label_counts, f.seconds, f.reviewers = 0, NOTHING, (), NOTHING
+    summary.pairs, summary.has_figures = {}, False
 
 
 def _summarise(project: Project, doc_id: str, source: str, names: list[str], key: Key) -> DocumentSummary:
@@ -725,7 +747,7 @@ def read_summaries(project: Project, progress: Progress | None = None, figures: 
 
     with collector_paused():  # many small objects that stay: the collector would scan them for nothing
         listing = list_project(project, stat=True)
-        reader = _Reader(project, listing)
+        reader = _Reader(project, listing, figures)
         documents = {}
         total = len(listing.sources)
         for k, doc_id in enumerate(listing.sources):
