@@ -288,6 +288,23 @@ class PairCounts:
             out[la][lb] += k
         return out
 
+    def confusion(self, labels: Iterable[str] | None = None) -> dict[str, dict[str, int]]:
+        """The confusion matrix (see :func:`confusion`): ``labels`` in their order, then any other label used."""
+        return self.matrix(_label_order((label for key in self.both for label in key), labels))
+
+    def merge(self, other: PairCounts) -> None:
+        """Add another set of units of the same two annotators (e.g. another document's) to these."""
+        for key, k in other.both.items():
+            self.both[key] = self.both.get(key, 0) + k
+        self.one += other.one
+
+    def swapped(self) -> PairCounts:
+        """The same units seen from the other annotator (b's label first)."""
+        out = PairCounts()
+        out.both = {(lb, la): k for (la, lb), k in self.both.items()}
+        out.one = self.one
+        return out
+
 
 UNIT_COUNT_KEYS = ("total", "pairable", "labeled_by_all", "labeled_by_one", "unlabeled")
 
@@ -638,8 +655,7 @@ def confusion(
     Over the units both labeled. Rows and columns are ``labels`` in their order, then any other
     label either annotator used (sorted), so no disagreement goes unseen.
     """
-    pair = _pair(table, a, b)
-    return pair.matrix(_label_order((label for key in pair.both for label in key), labels))
+    return _pair(table, a, b).confusion(labels)
 
 
 def _counts(table: LabelTable, names: Sequence[str]) -> AgreementCounts:

@@ -522,7 +522,7 @@ def _place(out: Any, name: str, labels: Any, labeled: bool) -> None:
 # --------------------------------------------------------------------------- progress
 
 
-@dataclass
+@dataclass(slots=True)
 class FileProgress:
     """How far one annotator (or gold) is with one document, for the source as it is now."""
 

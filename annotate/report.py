@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from .store import Project
 
@@ -32,40 +35,125 @@ def fmt(figure: dict[str, Any] | None, digits: int = 3) -> str:
     return f"{figure['value']:.{digits}f} (n={n})"
 
 
-def print_status(project: Project, rows: list[dict[str, Any]], unstarted: list[str],
+class StreamedTable:
+    """A table printed one row at a time, in rich's default box, its column widths known before the first row.
+
+    ``annotate status`` lists every file of the project: a rich ``Table`` of 30,000 rows is
+    laid out whole before a line is printed (ten seconds, a hundred megabytes); this one
+    prints as the rows come and holds none. On a terminal, rows with a style go through the
+    console (colours); plain rows, and everything when piped, are written as they are.
+    """
+
+    def __init__(self, console: Console, columns: list[tuple[str, str]], widths: list[int],
+                 title: str | None = None) -> None:
+        self.console, self.columns = console, columns
+        self.widths = [max(w, len(name)) for (name, _), w in zip(columns, widths, strict=True)]
+        self.out = console.file
+        self.title = title
+        if console.is_terminal:  # as rich does on a terminal: the first column gives way, its cells cut with …
+            over = sum(w + 3 for w in self.widths) + 1 - console.width
+            self.widths[0] = max(len(columns[0][0]), 8, self.widths[0] - max(0, over))
+
+    def _line(self, left: str, fill: str, middle: str, right: str) -> str:
+        return left + middle.join(fill * (w + 2) for w in self.widths) + right
+
+    def _cells(self, cells: list[str], edge: str) -> str:
+        parts = [(c if len(c) <= w else c[: w - 1] + "…").rjust(w) if justify == "right" else
+                 (c if len(c) <= w else c[: w - 1] + "…").ljust(w)
+                 for c, w, (_, justify) in zip(cells, self.widths, self.columns, strict=True)]
+        return f"{edge} " + f" {edge} ".join(parts) + f" {edge}"
+
+    def start(self) -> None:
+        """The title and the header."""
+        if self.title is not None:
+            self.console.print(self.title, markup=False, highlight=False)
+        self.out.write(self._line("┏", "━", "┳", "┓") + "\n")
+        self.out.write(self._cells([name for name, _ in self.columns], "┃") + "\n")
+        self.out.write(self._line("┡", "━", "╇", "┩") + "\n")
+
+    def row(self, cells: list[str], style: str | None = None) -> None:
+        """One row (``style``: a rich style for the whole line, shown on a terminal)."""
+        line = self._cells(cells, "│")
+        if style and self.console.is_terminal:
+            self.console.print(Text(line, style=style), soft_wrap=True)
+        else:
+            self.out.write(line + "\n")
+
+    def end(self) -> None:
+        """The bottom edge."""
+        self.out.write(self._line("└", "─", "┴", "┘") + "\n")
+        self.out.flush()
+
+
+STATUS_COLUMNS = [("document", "left"), ("annotator", "left"), ("labeled", "right"), ("total", "right"),
+                  ("done", "right"), ("unsure", "right"), ("orphans", "right")]
+
+
+def print_status(project: Project, rows: Callable[[], Iterable[dict[str, Any]]], unstarted: list[str],
                  console: Console | None = None) -> None:
-    """Progress per document and annotator, then agreement counts per document."""
+    """Progress per document and annotator, then agreement counts per document, printed as the rows come.
+
+    ``rows()`` gives the rows (it is called once for each pass: errors, widths, the tables).
+    """
     console = console or output_console()
-    table = Table(title=f"annotate status: {project.root}", title_justify="left")
-    for col in ("document", "annotator", "labeled", "total", "done", "unsure", "orphans"):
-        table.add_column(col, justify="left" if col in ("document", "annotator") else "right")
-    for r in rows:
+    for r in rows():
         if r.get("error"):
-            table.add_row(r["document"], r["annotator"], "", "", "error", "", "", style="red")
-            table.add_row("", "", "", "", "", "", "", end_section=False)
-            console.print(f"[red]{r['error']}[/red]")
+            console.print(f"[red]{escape(r['error'])}[/red]", soft_wrap=True)
+    widths = _status_widths(rows(), unstarted)
+    table = StreamedTable(console, STATUS_COLUMNS, widths, f"annotate status: {project.root}")
+    table.start()
+    stale, documents, reviewed = [], set(), False
+    for r in rows():
+        if r["document"] not in documents:  # each document's first row has its review counts
+            documents.add(r["document"])
+            reviewed = reviewed or bool(r.get("agreed") or r.get("disagreed") or r.get("adjudicated"))
+        if r.get("error"):
+            table.row(_status_cells(r), "red")
+            table.row([""] * 7)
             continue
-        done = f"{100 * r['labeled'] // r['total']}%" if r["total"] else "-"
-        table.add_row(r["document"], r["annotator"], str(r["labeled"]), str(r["total"]), done,
-                      str(r["unsure"]), str(r["orphans"]))
+        table.row(_status_cells(r))
+        if r.get("stale"):
+            stale.append(f"{r['document']}/{r['annotator']}")
     for doc in unstarted:
-        table.add_row(doc, "-", "", "", "not started", "", "", style="dim")
-    console.print(table)
-    stale = [f"{r['document']}/{r['annotator']}" for r in rows if r.get("stale")]
+        table.row([doc, "-", "", "", "not started", "", ""], "dim")
+    table.end()
     if stale:
         console.print(f"source changed since these files were saved; figures are for the current source"
-                      f" (re-anchored in memory; annotate validate --fix saves that): {', '.join(stale)}")
-    per_doc: dict[str, dict[str, Any]] = {}
+                      f" (re-anchored in memory; annotate validate --fix saves that): {', '.join(stale)}",
+                      markup=False, highlight=False, soft_wrap=True)
+    if reviewed:
+        _print_review(console, rows, max(map(len, documents)))
+
+
+def _status_cells(r: dict[str, Any]) -> list[str]:
+    """One row of the status table (a file that cannot be read: its name and "error")."""
+    if r.get("error"):
+        return [r["document"], r["annotator"], "", "", "error", "", ""]
+    done = f"{100 * r['labeled'] // r['total']}%" if r["total"] else "-"
+    return [r["document"], r["annotator"], str(r["labeled"]), str(r["total"]), done, str(r["unsure"]),
+            str(r["orphans"])]
+
+
+def _status_widths(rows: Iterable[dict[str, Any]], unstarted: list[str]) -> list[int]:
+    """The widths of the status table's columns (as rich makes them: the longest value of each)."""
+    widths = [max(map(len, unstarted), default=0), 1, 0, 0, 11 if unstarted else 0, 0, 0]
     for r in rows:
-        per_doc.setdefault(r["document"], r)
-    if any(r.get("agreed") or r.get("disagreed") or r.get("adjudicated") for r in per_doc.values()):
-        review = Table(title="review", title_justify="left")
-        for col in ("document", "agreed", "disagreed", "adjudicated"):
-            review.add_column(col, justify="left" if col == "document" else "right")
-        for doc, r in per_doc.items():
-            review.add_row(doc, str(r.get("agreed", 0)), str(r.get("disagreed", 0)),
-                           str(r.get("adjudicated", 0)))
-        console.print(review)
+        widths = [max(w, len(c)) for w, c in zip(widths, _status_cells(r), strict=True)]
+    return widths
+
+
+def _print_review(console: Console, rows: Callable[[], Iterable[dict[str, Any]]], width: int) -> None:
+    """Agreed, disagreed and adjudicated sentences per document (each document's first row has them)."""
+    table = StreamedTable(console, [("document", "left"), ("agreed", "right"), ("disagreed", "right"),
+                                    ("adjudicated", "right")], [width, 6, 9, 11], "review")
+    table.start()
+    seen: set[str] = set()
+    for r in rows():
+        if r["document"] in seen:
+            continue
+        seen.add(r["document"])
+        table.row([r["document"], str(r.get("agreed", 0)), str(r.get("disagreed", 0)), str(r.get("adjudicated", 0))])
+    table.end()
 
 
 def print_agreement(result: dict[str, Any], console: Console | None = None) -> None:

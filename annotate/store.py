@@ -14,7 +14,7 @@ import secrets
 import socket
 import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
@@ -340,20 +340,29 @@ class Project:
         except OSError as exc:
             raise AnnotateError(f"cannot read {what}: {exc.strerror}", self.display(path)) from None
 
-    def refused(self) -> list[tuple[str, str]]:
+    def refused(self, links: Iterable[str] | None = None) -> list[tuple[str, str]]:
         """What the project holds that leads outside it (symbolic links out), and why: never read, never written.
 
         ``(path as displayed, reason)`` for every link under ``seeds/``, ``labels/``,
         ``schemas/`` and ``.annotate/`` (or one of those folders itself) whose target is
-        outside the project root, sorted. Links inside the project are fine.
+        outside the project root, sorted. Links inside the project are fine. ``links``: every
+        symbolic link under ``seeds/`` and ``labels/`` (those folders included), when the caller
+        has just walked them (:func:`annotate.summaries.list_project`): they are not walked again.
         """
         out: list[tuple[str, str]] = []
+        walked = (self.seeds, self.labels) if links is not None else ()
         for top in (self.seeds, self.labels, self.schemas, self.root / ".annotate"):
+            if top in walked:
+                continue
             if top.is_symlink() and outside_reason(self.root, top):
                 out.append((self.display(top), outside_reason(self.root, top) or ""))
                 continue
             if top.is_dir():
                 out.extend(self._links_out(top))
+        for link in links or ():
+            reason = outside_reason(self.root, link)
+            if reason:
+                out.append((self.display(Path(link)), reason))
         return sorted(out)
 
     def _links_out(self, folder: Path) -> Iterator[tuple[str, str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,22 +100,26 @@ def status_rows(project: Project, progress: Progress | None = None) -> list[dict
     Documents without any label file are left out (see :func:`unstarted_documents`). A file
     without any label is listed (``labeled`` 0) but is not an annotator of the review counts.
     Figures are for the source as it is now (files made for an earlier one are re-anchored in
-    memory, ``stale``). They come from :func:`annotate.summaries.project_summaries`: files
+    memory, ``stale``). They come from :func:`annotate.summaries.read_summaries`: files
     unchanged since the last look are not read again.
     """
-    from .summaries import project_summaries
+    from .summaries import read_summaries
 
-    rows: list[dict[str, Any]] = []
-    for doc_id, summary in project_summaries(project, progress).items():
+    return list(iter_status_rows(project, read_summaries(project, progress)))
+
+
+def iter_status_rows(project: Project, summaries: Any) -> Iterator[dict[str, Any]]:
+    """The rows of :func:`status_rows` one at a time, from :func:`annotate.summaries.read_summaries`'s result."""
+    for doc_id, summary in summaries.documents.items():
         review = {"agreed": summary.agreed, "disagreed": summary.disagreed, "adjudicated": summary.adjudicated}
         for name, f in summary.files.items():
             if f.error is not None:
-                rows.append(_error_row(doc_id, name, f.error))
+                yield _error_row(doc_id, name, f.error)
                 continue
-            rows.append({"document": doc_id, "annotator": name, "labeled": f.labeled, "total": f.total,
-                         "unsure": f.unsure, "orphans": f.orphans, "stale": f.stale, **review})
-    rows.extend(_refused_row(where, reason) for where, reason in project.refused())
-    return rows
+            yield {"document": doc_id, "annotator": name, "labeled": f.labeled, "total": f.total,
+                   "unsure": f.unsure, "orphans": f.orphans, "stale": f.stale, **review}
+    for where, reason in project.refused(links=summaries.links):
+        yield _refused_row(where, reason)
 
 
 def _refused_row(where: str, reason: str) -> dict[str, Any]:
@@ -133,9 +137,12 @@ def _error_row(doc_id: str, name: str, error: str) -> dict[str, Any]:
             "error": error}
 
 
-def unstarted_documents(project: Project) -> list[str]:
-    """Documents nobody has a label file for yet."""
-    from .summaries import label_names_by_document, list_documents
+def unstarted_documents(project: Project, summaries: Any = None) -> list[str]:
+    """Documents nobody has a label file for yet (``summaries``: :func:`annotate.summaries.read_summaries`'s result,
+    when the caller has it)."""
+    if summaries is not None:
+        return [d for d, s in summaries.documents.items() if not s.files]
+    from .summaries import list_project
 
-    started = label_names_by_document(project)
-    return [d.id for d in list_documents(project) if d.id not in started]
+    listing = list_project(project)
+    return [d for d in listing.sources if d not in listing.labels]

@@ -72,14 +72,38 @@ def app_for(project: Project, annotator: str = "alice", docs: Sequence[str] = ()
 
 def home_app(name: str = "home") -> AnnotateApp:
     """The home screen: documents partly labeled, finished, not started, and three that cannot be read."""
-    project = build_project(fixed_root(name), second_doc=True)
+    return app_for(home_app_project(fixed_root(name)))
+
+
+def home_app_project(root: Path) -> Project:
+    """:func:`home_app`'s project at ``root``."""
+    project = build_project(root, second_doc=True)
     (project.seeds / "aaa-done.txt").write_text("It rained.\n\nThe match was called off.\n", encoding="utf-8")
     (project.seeds / "empty.txt").write_bytes(b"")
     (project.seeds / "latin1-menu.txt").write_bytes("Café au lait. It is hot.\n".encode("latin-1"))
     (project.seeds / "scan.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     prelabel(project, ["fact", "fact"], "aaa-done")
     prelabel(project, ["fact", "speculation", "quote", None, "opinion"], unsure=True)
-    return app_for(project)
+    return project
+
+
+def home_metadata_project(root: Path) -> Project:
+    """:func:`home_app`'s documents, three with metadata (written by ``annotate import``), one broken."""
+    from annotate.metadata import write_metadata
+    from annotate.models import DocumentMeta
+
+    project = home_app_project(root)
+    write_metadata(project, DOC, DocumentMeta(title="North Korea's Kim Visits Beijing Amid US-China Trade Talks",
+                                              outlet="Example Wire", date="2019-01-08",
+                                              url="https://example.org/2019/01/08/kim-beijing"))
+    write_metadata(project, "aaa-done", DocumentMeta(title="Rain stops play", outlet="Daily Example"))
+    (project.seeds / "talks-end.meta.yaml").write_text("title: [unclosed\n", encoding="utf-8")
+    return project
+
+
+def home_metadata_app(name: str = "home-metadata") -> AnnotateApp:
+    """The home screen of :func:`home_metadata_project`."""
+    return app_for(home_metadata_project(fixed_root(name)))
 
 
 def label_app(name: str = "label") -> AnnotateApp:
@@ -98,6 +122,19 @@ def review_project(root: Path, annotators: dict[str, list[str | None]]) -> Proje
 def review_app(name: str, annotators: dict[str, list[str | None]], review: Sequence[str] = ()) -> AnnotateApp:
     """The review screen of carl on the sample article labeled by ``annotators``."""
     return app_for(review_project(fixed_root(name), annotators), "carl", [DOC], review=review)
+
+
+async def wait_for_home(pilot: Pilot[None], limit: int = 500) -> Any:
+    """Wait until the home screen has read the label files (off its thread) and shows them; returns the screen."""
+    from annotate.tui.home import HomeScreen
+
+    for _ in range(limit):
+        screen = pilot.app.screen
+        if isinstance(screen, HomeScreen) and screen.ready:
+            await pilot.pause()
+            return screen
+        await pilot.pause(0.01)
+    raise AssertionError(f"the home screen did not read the label files; screen is {pilot.app.screen!r}")
 
 
 async def wait_for_document(pilot: Pilot[None], limit: int = 300) -> Any:

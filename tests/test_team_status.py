@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections import Counter
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 from team_project import TEAM, TRUTH, label, small_project
 
+from annotate.agreement import cohen_kappa, percent_agreement
 from annotate.cli import main
 from annotate.models import GOLD
 from annotate.store import Project
@@ -310,6 +312,7 @@ def test_every_file_is_read_as_the_one_reading_path_reads_it(tmp_path: Path) -> 
     project.label_path("d03", "alice").parent.mkdir(parents=True, exist_ok=True)
     project.label_path("d03", "alice").write_text("version: 1\nsentences: [\n", encoding="utf-8")
     state = team_state(project)
+    compared: set[tuple[str, str]] = set()
     for doc in project.documents():
         dl = document_labels(project, doc, skip_broken=True)
         files = dl.every_file()
@@ -320,7 +323,15 @@ def test_every_file_is_read_as_the_one_reading_path_reads_it(tmp_path: Path) -> 
                 assert fw.error == dl.errors[name]
                 continue
             assert fw.progress == progress_of(files[name], name in dl.stale), (doc.id, name)
-            assert fw.labels == [(s.start, s.end, s.label) for s in files[name].sentences if s.label], (doc.id, name)
+            labeled = [s for s in files[name].sentences if s.label]
+            assert fw.label_counts == dict(Counter(s.label for s in labeled)), (doc.id, name)
+            assert fw.seconds == [s.seconds for s in labeled if s.seconds is not None], (doc.id, name)
+        spans = {n: {s.span: s.label for s in f.sentences if s.label} for n, f in files.items()}
+        for (a, b), counts in state.work.pairs.get(doc.id, {}).items():
+            table = {span: {a: spans[a].get(span), b: spans[b].get(span)} for span in {*spans[a], *spans[b]}}
+            assert cohen_kappa(table, a, b) == counts.cohen() and percent_agreement(table, a, b) == counts.percent()
+            compared.add((a, b))
+    assert {("alice", "bob"), ("alice", GOLD)} <= compared
     assert state.documents["d00"].files["alice"].stale and state.documents["d00"].files["alice"].total == 3
     assert state.documents["d01"].files["alice"].stale
     assert state.documents["d02"].files["carol"].labeled == 2 and state.documents["d02"].files["carol"].pending

@@ -7,7 +7,17 @@ from contextlib import asynccontextmanager
 
 import pytest
 from conftest import label_as, run_async, write_source
-from snapshot_apps import ALICE, BOB, DOC, app_for, build_project, screen_lines, text_of, wait_for_document
+from snapshot_apps import (
+    ALICE,
+    BOB,
+    DOC,
+    app_for,
+    build_project,
+    screen_lines,
+    text_of,
+    wait_for_document,
+    wait_for_home,
+)
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import DataTable
@@ -41,9 +51,7 @@ async def at_home(project: Project, size: tuple[int, int] = (100, 30),
     """The app on its home screen."""
     app = app_for(project, **options)  # type: ignore[arg-type]
     async with app.run_test(size=size) as pilot:
-        await pilot.pause()
-        home = app.screen
-        assert isinstance(home, HomeScreen)
+        home = await wait_for_home(pilot)
         yield app, pilot, home
 
 
@@ -248,3 +256,98 @@ async def test_home_key_line_at_80_columns_keeps_every_key(project: Project) -> 
         for entry in bar.entries():
             assert f"{entry.display} " in shown
         assert "^q quit" in shown and "^p palette" in shown
+
+
+# --------------------------------------------------------------------------- metadata (issue 13, item 2)
+
+
+@pytest.fixture
+def with_metadata(tmp_path) -> Project:  # noqa: ANN001 - pytest's tmp_path
+    """The home screen's snapshot project: three documents with metadata, one of them broken."""
+    from snapshot_apps import home_metadata_project
+
+    return home_metadata_project(tmp_path / "meta")
+
+
+def column(home: HomeScreen, key: str) -> dict[str, str]:
+    """Document -> its cell in the column ``key`` (empty when the column is not shown)."""
+    table = home.query_one(DataTable)
+    if key not in {str(k.value) for k in table.columns}:
+        return {}
+    return {str(table.get_cell(row, "document")): str(table.get_cell(row, key)) for row in table.rows}
+
+
+@run_async
+async def test_titles_in_a_column_where_there_is_room_and_the_whole_story_under_the_list(
+        with_metadata: Project) -> None:
+    async with at_home(with_metadata, size=(160, 30)) as (app, pilot, home):
+        titles = column(home, "title")
+        assert titles[DOC] == "North Korea's Kim Visits Beijing Amid US-China Trade Talks"
+        assert titles["aaa-done"] == "Rain stops play" and titles["scan"] == ""
+        assert titles["talks-end"] == "metadata broken"  # that row only
+        assert selected(home) == DOC
+        assert text_of(home, "#about").strip() == ("North Korea's Kim Visits Beijing Amid US-China Trade Talks"
+                                                   " · Example Wire · 2019-01-08"
+                                                   " · https://example.org/2019/01/08/kim-beijing")
+        await pilot.press("end")
+        assert selected(home) == "talks-end"
+        about = text_of(home, "#about")
+        assert about.startswith(" metadata not shown: seeds/talks-end.meta.yaml:2:1: YAML syntax error"), about
+        await pilot.press("home")
+        assert text_of(home, "#about").strip() == "Rain stops play · Daily Example"
+        await pilot.press("down")
+        assert text_of(home, "#about") == ""  # empty: no metadata file
+        await pilot.press("end", "enter")  # a broken metadata file does not keep the document from opening
+        screen = await wait_for_document(pilot)
+        assert isinstance(screen, LabelScreen) and screen.doc.id == "talks-end"
+
+
+@run_async
+async def test_at_80_columns_no_title_column_but_the_line_under_the_list(with_metadata: Project) -> None:
+    async with at_home(with_metadata, size=(80, 24)) as (app, pilot, home):
+        assert column(home, "title") == {}
+        table = home.query_one(DataTable)
+        drawn = sum(c.get_render_width(table) for c in table.columns.values())
+        assert drawn <= table.scrollable_content_region.width
+        assert text_of(home, "#about").startswith(" North Korea's Kim Visits Beijing")
+
+
+@run_async
+async def test_the_filter_matches_titles_too(with_metadata: Project) -> None:
+    async with at_home(with_metadata) as (app, pilot, home):
+        await pilot.press("slash", *"STOPS")
+        assert names(home) == ["aaa-done"]  # "Rain stops play": not in its name
+        assert "name or title has" in text_of(home, "#bar")
+        await pilot.press("escape", "slash", *"kim")
+        assert names(home) == [DOC]
+
+
+@run_async
+async def test_without_metadata_the_screen_is_as_before(many: Project) -> None:
+    async with at_home(many) as (app, pilot, home):
+        assert not home.query_one("#about").display and column(home, "title") == {}
+        await pilot.press("slash", "x")
+        assert "(name has" in text_of(home, "#bar")
+
+
+@run_async
+async def test_metadata_files_are_read_once_then_when_they_change(with_metadata: Project,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from annotate import metadata
+
+    async with at_home(with_metadata) as (app, pilot, home):
+        pass
+    read: list[str] = []
+    real = metadata.read_metadata
+
+    def counted(project: Project, doc: object) -> object:
+        read.append(str(getattr(doc, "id", doc)))
+        return real(project, doc)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(metadata, "read_metadata", counted)
+    async with at_home(with_metadata) as (app, pilot, home):
+        assert read == []  # every metadata file from the summaries
+    (with_metadata.seeds / "talks-end.meta.yaml").write_text("title: Talks end\noutlet: Example\n", encoding="utf-8")
+    async with at_home(with_metadata, size=(160, 30)) as (app, pilot, home):
+        assert read == ["talks-end"]
+        assert column(home, "title")["talks-end"] == "Talks end"

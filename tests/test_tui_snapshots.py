@@ -11,7 +11,19 @@ from collections.abc import Callable
 from types import SimpleNamespace
 
 import pytest
-from snapshot_apps import ALICE, BOB, CAROL, app_for, fixed_root, home_app, label_app, review_app, wait_for_document
+from snapshot_apps import (
+    ALICE,
+    BOB,
+    CAROL,
+    app_for,
+    fixed_root,
+    home_app,
+    home_metadata_app,
+    label_app,
+    review_app,
+    wait_for_document,
+    wait_for_home,
+)
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
@@ -59,7 +71,7 @@ def on_home(*keys: str) -> Callable[[Pilot[None]], object]:
     """``run_before`` for the home screen: press ``keys`` (the filter's cursor does not blink)."""
 
     async def run_before(pilot: Pilot[None]) -> None:
-        await pilot.pause()
+        await wait_for_home(pilot)
         for box in pilot.app.screen.query(Input):
             box.cursor_blink = False
         await pilot.press(*keys)
@@ -78,6 +90,13 @@ def test_home_screen(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
 def test_home_screen_filtered(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     """``/`` and a few letters: the documents whose name holds them, "N of M documents" in the bar."""
     assert snap_compare(home_app(f"home-filter-{size[0]}"), terminal_size=size, run_before=on_home("slash", "a"))
+
+
+@SIZES
+def test_home_screen_with_metadata(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """Documents imported with metadata: a title column where there is room (at 160), title, outlet, date and url
+    of the selected document under the list; a broken metadata file says so for its row only."""
+    assert snap_compare(home_metadata_app(f"home-meta-{size[0]}"), terminal_size=size, run_before=on_home())
 
 
 @SIZES

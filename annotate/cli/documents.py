@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -77,19 +79,37 @@ def status(ctx: click.Context, as_json: bool, by: str) -> None:
 
         print_annotator_status(ctx, as_json)
         return
-    from ..validate import status_rows
+    from ..summaries import read_summaries
+    from ..validate import iter_status_rows
     from .progress import progress_bar
 
     project = project_of(ctx)
     with progress_bar() as progress:
-        rows = status_rows(project, progress)
+        summaries = read_summaries(project, progress)
+    rows = iter_status_rows(project, summaries)
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        echo_json_list(rows)
         return
     from ..report import print_status
     from ..validate import unstarted_documents
 
-    print_status(project, rows, unstarted_documents(project))
+    print_status(project, lambda: iter_status_rows(project, summaries), unstarted_documents(project, summaries))
+
+
+def echo_json_list(items: Iterable[Any], chunk: int = 1000) -> None:
+    """Print a JSON list one item a line, as the items come (a list of 30,000 rows is not held, nor indented in
+    pure Python): ``chunk`` items a write."""
+    from itertools import islice
+
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    out = sys.stdout
+    items = iter(items)
+    first = True
+    while batch := list(islice(items, chunk)):
+        out.write(("[\n" if first else ",\n") + ",\n".join(map(encode, batch)))
+        first = False
+    out.write("[]\n" if first else "\n]\n")
+    out.flush()
 
 
 @main.command("schemas")

@@ -18,12 +18,15 @@ NO_PROJECT_FILE = ("no project file: annotate.yaml is missing, so nobody is assi
 
 
 def _state(ctx: click.Context, dated: bool = False) -> Any:
-    """The team's state; the collector waits while every label file is read (millions of objects that stay)."""
+    """The team's state; the collector waits while every label file is read (millions of objects that stay).
+
+    ``dated``: with each file's time and the figures (label mix, seconds, pair counts); without, progress alone.
+    """
     from ..team import team_state
     from . import collector_paused
 
     with collector_paused():
-        return team_state(project_of(ctx), dated=dated)
+        return team_state(project_of(ctx), dated=dated, figures=dated)
 
 
 @main.command()
@@ -160,10 +163,26 @@ def _document_lines(plan: list[dict[str, Any]]) -> list[str]:
 
 
 def print_annotator_status(ctx: click.Context, as_json: bool) -> None:
-    """``annotate status --by annotator``: progress and quality per annotator (JSON, or tables)."""
-    from ..team.figures import annotator_status
+    """``annotate status --by annotator``: progress and quality per annotator (JSON, or tables).
 
-    result = annotator_status(_state(ctx, dated=True))
+    The figures of last time when nothing they come from changed (:mod:`annotate.team.remembered`).
+    """
+    from ..summaries import add_figures, read_summaries
+    from ..team import team_state
+    from ..team.figures import annotator_status
+    from ..team.remembered import recall, remember, status_key
+    from ..team.work import work_of
+    from . import collector_paused
+
+    project = project_of(ctx)
+    with collector_paused():
+        summaries = read_summaries(project)
+        key = status_key(project, summaries)
+        result = recall(project, key)
+        if result is None:
+            add_figures(project, summaries)
+            result = annotator_status(team_state(project, work_of(project, summaries), dated=True))
+            remember(project, key, result)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=1))
         return

@@ -19,14 +19,17 @@ nobody is assigned anything and everyone may label everything (as before teams e
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import math
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from typing import Any
 
 from ..models import GOLD, ProjectFile
 from ..reading import FileProgress
-from ..store import Document, Project
+from ..store import CACHE_DIR, Document, Project, read_cache, write_cache
 from .work import FileWork, ProjectWork, read_work
 
 _MANTISSA = 2**53
@@ -46,11 +49,53 @@ def score(seed: str | int, doc_id: str, annotator: str, share: float) -> float:
     return -share / math.log(draw(seed, doc_id, annotator))
 
 
+class Draw:
+    """A team's draw, document by document: :func:`ranking` and :func:`assigned_to` with the team read once.
+
+    ``remembered``: rankings drawn before for this very team (see :func:`load_draw`), as indexes
+    into :attr:`shares`; one of the wrong shape is drawn again.
+    """
+
+    def __init__(self, team: ProjectFile, remembered: dict[str, Any] | None = None) -> None:
+        self.team = team
+        members = team.members
+        self.shares = [(m.name, m.share) for m in members if m.share > 0]
+        self.names = {m.name for m in members}
+        self.remembered = remembered or {}
+        self.drawn: dict[str, list[int]] = {}
+        """Every document's ranking asked for, as indexes into :attr:`shares` (what :func:`save_draw` keeps)."""
+        self._all = list(range(len(self.shares)))
+
+    def ranking(self, doc_id: str) -> list[str]:
+        """The annotators with a share above 0, best score first (ties, vanishingly rare, by name)."""
+        order = self.remembered.get(doc_id)
+        if not (type(order) is list and set(map(type, order)) <= {int} and sorted(order) == self._all):
+            seed, shares = self.team.seed, self.shares
+            scored = [(score(seed, doc_id, name, share), name, k) for k, (name, share) in enumerate(shares)]
+            scored.sort(key=lambda item: (-item[0], item[1]))
+            order = [k for _, _, k in scored]
+        self.drawn[doc_id] = order
+        shares = self.shares
+        return [shares[k][0] for k in order]
+
+    def assigned(self, doc_id: str, working: list[str]) -> list[str]:
+        """Who is assigned a document (see :func:`assigned_to`)."""
+        team = self.team
+        if not in_scope(team, doc_id):
+            return []
+        order = self.ranking(doc_id)
+        kept = [a for a in order if a in working] + sorted(a for a in working if a in self.names and a not in order)
+        for a in order:
+            if len(kept) >= team.annotators_per_document:
+                break
+            if a not in kept:
+                kept.append(a)
+        return kept
+
+
 def ranking(team: ProjectFile, doc_id: str) -> list[str]:
     """The annotators with a share above 0, best score first (ties, vanishingly rare, by name)."""
-    scored = [(score(team.seed, doc_id, m.name, m.share), m.name) for m in team.members if m.share > 0]
-    scored.sort(key=lambda item: (-item[0], item[1]))
-    return [name for _, name in scored]
+    return Draw(team).ranking(doc_id)
 
 
 def in_scope(team: ProjectFile, doc_id: str) -> bool:
@@ -59,10 +104,37 @@ def in_scope(team: ProjectFile, doc_id: str) -> bool:
     return any(fnmatchcase(doc_id, p) for p in sel.include) and not any(fnmatchcase(doc_id, p) for p in sel.exclude)
 
 
+DRAW_CACHE = "draw.json"
+"""Every document's ranking for the team, in ``.annotate/cache/`` (drawing 10,000 documents for 10 annotators
+takes 100,000 sha256 digests; reading them back, a JSON file)."""
+
+
+def _team_key(team: ProjectFile) -> list[Any]:
+    return [str(team.seed), [[m.name, m.share] for m in team.members if m.share > 0]]
+
+
+def load_draw(project: Project, team: ProjectFile) -> Draw:
+    """The team's draw, with the rankings remembered for this very team (seed, names and shares) when there are."""
+    remembered = None
+    with contextlib.suppress(OSError, ValueError, RecursionError):
+        data = json.loads(read_cache(project.root / CACHE_DIR / DRAW_CACHE, project.root) or b"{}")
+        if type(data) is dict and data.get("team") == _team_key(team) and type(data.get("rankings")) is dict:
+            remembered = data["rankings"]
+    return Draw(team, remembered)
+
+
+def save_draw(project: Project, draw: Draw) -> None:
+    """Keep the rankings drawn (best effort) when they are not those remembered."""
+    if draw.drawn != draw.remembered:
+        payload = {"team": _team_key(draw.team), "rankings": draw.drawn}
+        write_cache(project.root / CACHE_DIR / DRAW_CACHE, json.dumps(payload).encode(), project.root)
+
+
 def plan(team: ProjectFile, doc_ids: list[str]) -> dict[str, list[str]]:
     """The draw alone: each selected document's ``annotators_per_document`` best-ranked annotators."""
     k = team.annotators_per_document
-    return {d: ranking(team, d)[:k] for d in doc_ids if in_scope(team, d)}
+    draw = Draw(team)
+    return {d: draw.ranking(d)[:k] for d in doc_ids if in_scope(team, d)}
 
 
 def assigned_to(team: ProjectFile, doc_id: str, working: list[str]) -> list[str]:
@@ -72,17 +144,7 @@ def assigned_to(team: ProjectFile, doc_id: str, working: list[str]) -> list[str]
     the draw's order, share-0 members after), then the best-ranked others until there are
     ``annotators_per_document``. More than that when more team members have worked on it.
     """
-    if not in_scope(team, doc_id):
-        return []
-    order = ranking(team, doc_id)
-    members = {m.name for m in team.members}
-    kept = [a for a in order if a in working] + sorted(a for a in working if a in members and a not in order)
-    for a in order:
-        if len(kept) >= team.annotators_per_document:
-            break
-        if a not in kept:
-            kept.append(a)
-    return kept
+    return Draw(team).assigned(doc_id, working)
 
 
 # --------------------------------------------------------------------------- the team's state
@@ -200,27 +262,31 @@ class TeamState:
 
 
 def team_state(project: Project, work: ProjectWork | None = None, team: ProjectFile | None = None,
-               dated: bool = False) -> TeamState:
+               dated: bool = False, figures: bool = True) -> TeamState:
     """The team's state: project file, every label file summed up (``work``, read when not given), assignments.
 
     ``team`` defaults to the project's ``annotate.yaml`` (a broken one is an AnnotateError).
     ``dated`` also dates every file's work (git or mtime, see :mod:`.activity`): the figures need it.
+    ``figures=False`` reads progress alone (see :func:`.work.read_work`): enough for queues and the plan.
     """
     from .projectfile import load_project_file
 
     team = team if team is not None else load_project_file(project)
-    work = work if work is not None else read_work(project)
+    work = work if work is not None else read_work(project, figures=figures)
     if dated:
         from .activity import date_work
 
         date_work(project, (fw for files in work.files.values() for fw in files.values()))
     documents = {}
+    draw = load_draw(project, team) if team is not None else None
     for doc_id, doc in work.documents.items():
         files = work.of(doc_id)
-        if team is None:
+        if draw is None or team is None:
             documents[doc_id] = DocumentState(doc, 0, [], files)
             continue
         working = [a for a, fw in files.items() if a != GOLD and fw.has_work]
         needed = team.annotators_per_document if in_scope(team, doc_id) else 0
-        documents[doc_id] = DocumentState(doc, needed, assigned_to(team, doc_id, working), files)
+        documents[doc_id] = DocumentState(doc, needed, draw.assigned(doc_id, working), files)
+    if draw is not None:
+        save_draw(project, draw)
     return TeamState(project, team, work, documents)

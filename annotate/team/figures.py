@@ -22,18 +22,15 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from itertools import combinations
+from datetime import UTC, datetime, timedelta
+from itertools import chain
 from typing import Any
 
-from ..agreement import Figure, cohen_kappa, confusion, percent_agreement
+from ..agreement import Figure, PairCounts
 from ..models import GOLD
 from .assign import TeamState
-from .queues import NOT_STARTED, annotator_queue
+from .queues import DONE, IN_PROGRESS, NOT_STARTED, UNASSIGNED_WORK, queue_counts
 from .work import FileWork
-
-Unit = tuple[str, int, int]
-Table = dict[Unit, dict[str, str | None]]
 
 NO_LABELS = "no labeled sentence"
 NO_SECONDS = "no labeled sentence records seconds"
@@ -56,40 +53,37 @@ def people(state: TeamState) -> list[str]:
 
 @dataclass
 class Tables:
-    """Label tables of every pair of annotators (and of each annotator with gold), over the documents they share.
+    """What every two annotators (and each annotator with gold) labeled of the sentences of the documents they share.
 
-    ``pair(a, b)``: unit -> {a: label, b: label} for the sentences either labeled in the documents
-    where both have labels. Built in one pass over the documents.
+    ``pair(a, b)``: a's and b's labels on the sentences both labeled (a confusion count) and how
+    many sentences only one of them labeled, summed over the documents (each document's counts
+    come from :mod:`annotate.summaries`, cached with it).
     """
 
-    tables: dict[tuple[str, str], Table]
+    tables: dict[tuple[str, str], PairCounts]
 
     @classmethod
     def of(cls, state: TeamState) -> Tables:
         """The tables of a team's state."""
-        tables: dict[tuple[str, str], Table] = {}
-        for doc_id, files in state.work.files.items():
-            usable = {a: fw for a, fw in files.items() if fw.labeled and fw.error is None}
-            names = sorted(a for a in usable if a != GOLD)
-            pairs = list(combinations(names, 2)) + [(a, GOLD) for a in names if GOLD in usable]
-            for a, b in pairs:
-                table = tables.setdefault((a, b), {})
-                for start, end, label in usable[a].labels:
-                    table[(doc_id, start, end)] = {a: label, b: None}
-                for start, end, label in usable[b].labels:
-                    table.setdefault((doc_id, start, end), {a: None})[b] = label
+        tables: dict[tuple[str, str], PairCounts] = {}
+        for pairs in state.work.pairs.values():
+            for key, counts in pairs.items():
+                found = tables.get(key)
+                if found is None:
+                    found = tables[key] = PairCounts()
+                found.merge(counts)
         return cls(tables)
 
-    def pair(self, a: str, b: str) -> Table:
-        """The table of two annotators (either order; gold as ``b``); empty when they share no document."""
+    def pair(self, a: str, b: str) -> PairCounts:
+        """The counts of two annotators (either order; gold as ``b``); empty when they share no document."""
         if b != GOLD and b < a:
-            a, b = b, a
-        return self.tables.get((a, b), {})
+            return self.tables.get((b, a), PairCounts()).swapped()
+        return self.tables.get((a, b), PairCounts())
 
 
 def confusion_of(tables: Tables, a: str, b: str, labels: list[str] | None = None) -> dict[str, dict[str, int]]:
     """The confusion matrix of ``a`` (rows) against ``b`` (columns, may be gold) over the sentences both labeled."""
-    return confusion(tables.pair(a, b), a, b, labels)
+    return tables.pair(a, b).confusion(labels)
 
 
 def shared_pairs(result: dict[str, Any]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -124,26 +118,33 @@ def _last(files: list[FileWork]) -> dict[str, Any] | None:
     return {"time": iso(newest.time), "source": newest.time_source, "document": newest.document}
 
 
-def annotator_row(state: TeamState, tables: Tables, name: str, others: list[str]) -> dict[str, Any]:
-    """One annotator's figures (see the module's docstring)."""
-    files = [fw for d in state.documents.values() if (fw := d.files.get(name)) is not None]
+def annotator_row(state: TeamState, tables: Tables, name: str, others: list[str],
+                  files: list[FileWork] | None = None, queue: dict[str, int] | None = None) -> dict[str, Any]:
+    """One annotator's figures (see the module's docstring).
+
+    ``files``: the annotator's label files, ``queue``: their :func:`.queues.queue_counts`, when the caller has them.
+    """
+    if files is None:
+        files = [fw for d in state.documents.values() if (fw := d.files.get(name)) is not None]
+    queue = queue if queue is not None else queue_counts(state, [name])[name]
     worked = [fw for fw in files if fw.has_work]
-    queue = annotator_queue(state, name)
     team = state.team
     member = next((m for m in team.members if m.name == name), None) if team else None
     labels = sum(fw.labeled for fw in worked)
-    seconds = [s for fw in worked for s in fw.seconds]
+    seconds = list(chain.from_iterable(fw.seconds for fw in worked))
     median, per_hour = _speed(seconds)
-    mix = Counter(label for fw in worked for _, _, label in fw.labels)
+    mix: Counter[str] = Counter()
+    for fw in worked:
+        mix.update(fw.label_counts)
     row: dict[str, Any] = {
         "annotator": name,
         "in_team": member is not None if team else None,
         "share": member.share if member else None,
-        "assigned": len(queue.items) if team else None,
-        "done": len(queue.done) if team else sum(fw.finished for fw in worked),
-        "in_progress": len(queue.in_progress) if team else sum(not fw.finished for fw in worked),
-        "not_started": len(queue.not_started) if team else None,
-        "unassigned_documents": sum(1 for item in queue.others if item.status != NOT_STARTED) if team else 0,
+        "assigned": queue[IN_PROGRESS] + queue[NOT_STARTED] + queue[DONE] if team else None,
+        "done": queue[DONE] if team else sum(fw.finished for fw in worked),
+        "in_progress": queue[IN_PROGRESS] if team else sum(not fw.finished for fw in worked),
+        "not_started": queue[NOT_STARTED] if team else None,
+        "unassigned_documents": queue[UNASSIGNED_WORK] if team else 0,
         "errors": [fw.error for fw in files if fw.error],
         "labels": labels,
         "label_counts": dict(sorted(mix.items())),
@@ -157,15 +158,15 @@ def annotator_row(state: TeamState, tables: Tables, name: str, others: list[str]
     for other in others:
         if other == name:
             continue
-        table = tables.pair(name, other)
-        kappa = cohen_kappa(table, name, other)
+        counts = tables.pair(name, other)
+        kappa = counts.cohen()
         row["agreement"][other] = {"sentences": kappa.units, "cohen_kappa": kappa.to_json(),
-                                   "percent_agreement": percent_agreement(table, name, other).to_json()}
-    table = tables.pair(name, GOLD)
-    accuracy = percent_agreement(table, name, GOLD)
+                                   "percent_agreement": counts.percent().to_json()}
+    counts = tables.pair(name, GOLD)
+    accuracy = counts.percent()
     if accuracy.value is None:
         accuracy = Figure(None, accuracy.units, NO_GOLD, accuracy.excluded)
-    kappa = cohen_kappa(table, name, GOLD)
+    kappa = counts.cohen()
     if not kappa.units:
         kappa = Figure(None, 0, NO_GOLD, kappa.excluded)
     row["gold"] = {"sentences": accuracy.units, "accuracy": accuracy.to_json(), "cohen_kappa": kappa.to_json()}
@@ -190,19 +191,22 @@ def reviewer_rows(state: TeamState) -> list[dict[str, Any]]:
 
 def throughput(state: TeamState, names: list[str]) -> dict[str, list[dict[str, Any]]]:
     """Per annotator and day (UTC): labels and documents, each file counted on the day it last changed."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for name in names:
-        days: dict[str, list[int]] = {}
-        for files in state.work.files.values():
-            fw = files.get(name)
-            if fw is None or not fw.labeled or fw.time is None:
+    by_name: dict[str, dict[int, list[int]]] = {name: {} for name in names}
+    for files in state.work.files.values():
+        for name, fw in files.items():
+            days = by_name.get(name)
+            if days is None or not fw.labeled or fw.time is None:
                 continue
-            day = iso(fw.time)[:10]  # type: ignore[index]
-            tally = days.setdefault(day, [0, 0])
+            tally = days.setdefault(int(fw.time // 86400), [0, 0])  # POSIX days: the UTC date
             tally[0] += fw.labeled
             tally[1] += 1
-        out[name] = [{"date": day, "labels": n, "documents": k} for day, (n, k) in sorted(days.items())]
-    return out
+    return {name: [{"date": _day(day), "labels": n, "documents": k} for day, (n, k) in sorted(days.items())]
+            for name, days in by_name.items()}
+
+
+def _day(day: int) -> str:
+    """The UTC date of a POSIX day number (days since 1970-01-01)."""
+    return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=day)).strftime("%Y-%m-%d")
 
 
 def document_counts(state: TeamState) -> dict[str, int]:
@@ -232,11 +236,14 @@ def annotator_status(state: TeamState, tables: Tables | None = None) -> dict[str
 
     names = people(state)
     tables = tables if tables is not None else Tables.of(state)
+    files = state.work.annotator_files()
+    queues = queue_counts(state, names)
     return {
         "project_file": PROJECT_FILE if state.team else None,
         "annotators_per_document": state.team.annotators_per_document if state.team else None,
         "documents": document_counts(state),
-        "annotators": [annotator_row(state, tables, name, names) for name in names],
+        "annotators": [annotator_row(state, tables, name, names, files.get(name, []), queues[name])
+                       for name in names],
         "reviewers": reviewer_rows(state),
         "throughput": throughput(state, names),
         "dated_by": "author time of the file's last commit when git tracks it unchanged, else its mtime",
@@ -255,14 +262,15 @@ def plan_data(state: TeamState) -> dict[str, Any]:
 
     assert state.team is not None
     names = people(state)
+    queues = queue_counts(state, names)
+    members = {m.name: m for m in state.team.members}
     rows = []
     for name in names:
-        queue = annotator_queue(state, name)
-        member = next((m for m in state.team.members if m.name == name), None)
+        queue, member = queues[name], members.get(name)
         rows.append({"annotator": name, "in_team": member is not None, "share": member.share if member else None,
-                     "assigned": len(queue.items), "done": len(queue.done), "in_progress": len(queue.in_progress),
-                     "not_started": len(queue.not_started),
-                     "unassigned_documents": sum(1 for i in queue.others if i.status != NOT_STARTED)})
+                     "assigned": queue[IN_PROGRESS] + queue[NOT_STARTED] + queue[DONE], "done": queue[DONE],
+                     "in_progress": queue[IN_PROGRESS], "not_started": queue[NOT_STARTED],
+                     "unassigned_documents": queue[UNASSIGNED_WORK]})
     plan = []
     for d in state.documents.values():
         who = d.assigned + d.unassigned

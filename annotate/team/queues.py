@@ -94,6 +94,35 @@ def annotator_queue(state: TeamState, annotator: str) -> Queue:
     return queue
 
 
+UNASSIGNED_WORK = "unassigned work"
+
+
+def queue_counts(state: TeamState, names: list[str]) -> dict[str, dict[str, int]]:
+    """Per annotator of ``names``: how many documents of their queue are in progress, not started and done, and
+    on how many others they have worked (``unassigned work``): :func:`annotator_queue`'s sizes, in one pass."""
+    counts = {name: dict.fromkeys((IN_PROGRESS, NOT_STARTED, DONE, UNASSIGNED_WORK), 0) for name in names}
+    everyone = state.team is None
+    for d in state.documents.values():
+        assigned = d.assigned
+        for name, fw in d.files.items():
+            tally = counts.get(name)
+            if tally is None or name in assigned:
+                continue
+            status = status_of(fw.progress)
+            if everyone:
+                tally[status] += 1
+            elif status != NOT_STARTED:
+                tally[UNASSIGNED_WORK] += 1
+        for name in assigned:
+            tally = counts.get(name)
+            if tally is not None:
+                tally[status_of(d.progress(name))] += 1
+    if everyone:  # every document is in everyone's queue: those without a file are not started
+        for tally in counts.values():
+            tally[NOT_STARTED] = len(state.documents) - tally[IN_PROGRESS] - tally[DONE]
+    return counts
+
+
 def review_queue(state: TeamState) -> list[QueueItem]:
     """The documents ready for review: every (assigned) annotator done, gold not complete; in review first."""
     ready = [d for d in state.documents.values() if d.ready_for_review]
@@ -104,4 +133,4 @@ def review_queue(state: TeamState) -> list[QueueItem]:
 
 def queue_of(project: Project, annotator: str) -> Queue:
     """An annotator's queue, reading the project (a broken project file is an AnnotateError)."""
-    return annotator_queue(team_state(project), annotator)
+    return annotator_queue(team_state(project, figures=False), annotator)

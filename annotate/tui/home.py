@@ -1,31 +1,41 @@
-"""The home screen: every document with this annotator's progress; Enter opens one, ``/`` filters by name.
+"""The home screen: every document with this annotator's progress; Enter opens one, ``/`` filters by name or title.
 
 With a project file (``annotate.yaml``) the documents come in the order of the annotator's
 queue: in progress, not started, done, then every other document (not theirs, or their
 unassigned work); ``n`` opens the next one. A reviewer sees the documents ready for review
-first. The team's label files are read off the UI thread (:mod:`annotate.team`).
+first. The label files are summed up off the UI thread, from the per-file summaries that
+:mod:`annotate.summaries` caches (a look at an unchanged project costs about a directory
+listing). Documents with a metadata file show its title (a column, when there is room), and
+the line under the list its title, outlet, date and url.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from rich.console import JustifyMethod
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
+from textual.widgets.data_table import RowKey
 
+from ..collector import collector_paused
 from ..errors import AnnotateError
-from ..reading import FileProgress, file_progress
+from ..reading import FileProgress
 from ..store import Document, Project
+from ..summaries import About
 from ..team import TeamState, team_state
 from ..team.assign import DocumentState
 from ..team.projectfile import PROJECT_FILE, project_file_path
 from ..team.queues import DONE, IN_PROGRESS, NOT_STARTED, Queue, QueueItem, annotator_queue, review_queue, status_of
 from ..team.queues import IN_REVIEW as QUEUE_IN_REVIEW
+from ..team.work import ProjectWork, read_work
 from .keybar import KeyBar
 from .options import AppOptions
 from .widgets import progress_bar
@@ -43,6 +53,13 @@ class DocProgress:
     """With a project file: where the document stands for this user (see :data:`SECTIONS`); None without one."""
     team: DocumentState | None = None
     """With a project file: who is assigned the document and where each stands."""
+    about: About | None = None
+    """What its metadata file says (title, outlet, date, url), or why it cannot be used; None: it has none."""
+
+    @property
+    def title(self) -> str:
+        """The document's title from its metadata ("" when it has none)."""
+        return (self.about.title or "") if self.about is not None else ""
 
     @property
     def error(self) -> str | None:
@@ -64,19 +81,21 @@ class DocProgress:
 
 
 def document_progress(project: Project, annotator: str) -> list[DocProgress]:
-    """Progress of ``annotator`` on every document, for the sources as they are now.
+    """Progress of ``annotator`` on every document, for the sources as they are now (without a project file).
 
-    The one place the home screen learns about documents (switch it to a cached summary
-    here). A source that cannot be read is reported with the reason, not as "not started".
+    From the cached per-file summaries (:func:`annotate.team.work.read_work`). A source that
+    cannot be read is reported with the reason, not as "not started".
     """
+    return plain_rows(read_work(project, figures=False), annotator)
+
+
+def plain_rows(work: ProjectWork, annotator: str) -> list[DocProgress]:
+    """Every document in id order with ``annotator``'s progress, whether its source can be read, its metadata."""
     rows = []
-    for doc in project.documents():
-        try:
-            source = project.read_source(doc)
-        except AnnotateError as exc:
-            rows.append(DocProgress(doc, unreadable=exc.message))
-            continue
-        rows.append(DocProgress(doc, file_progress(project, doc, annotator, source)))
+    for doc_id, doc in work.documents.items():
+        fw = work.of(doc_id).get(annotator)
+        rows.append(DocProgress(doc, fw.progress if fw is not None else None, work.unreadable.get(doc_id),
+                                about=work.about.get(doc_id)))
     return rows
 
 
@@ -129,6 +148,9 @@ def team_view(state: TeamState, annotator: str, reviewer: bool) -> TeamView:
     for item in queue.others:
         section = NOT_YOURS if item.status == NOT_STARTED else UNASSIGNED
         rows.setdefault(item.doc.id, DocProgress(item.doc, item.progress, section=section, team=item.state))
+    work = state.work
+    for r in rows.values():
+        r.unreadable, r.about = work.unreadable.get(r.doc.id), work.about.get(r.doc.id)
     return TeamView(state, queue, review, list(rows.values()), reviewer)
 
 
@@ -150,19 +172,73 @@ SMALL_COLUMNS = (("labeled", 9), ("unsure", 6), ("orphans", 7))
 """The narrow columns after the progress: key and width (their values stay readable at any width)."""
 
 
-def column_widths(table_width: int, longest_name: int, longest_progress: int, extra: int = 0) -> tuple[int, int]:
-    """Widths of the document and progress columns so that every column fits ``table_width`` cells.
+MIN_TITLE = 16
+"""The title column is shown only with at least this many cells for it (the line under the list has the title)."""
 
-    ``extra``: the cells of another column (the queue column), its padding included.
+
+def column_widths(table_width: int, longest_name: int, longest_progress: int, extra: int = 0,
+                  longest_title: int = 0) -> tuple[int, int, int]:
+    """Widths of the document, progress and title columns so that every column fits ``table_width`` cells.
+
+    ``extra``: the cells of another column (the queue column), its padding included. The title
+    column (0: not shown) is there when some document has a title (``longest_title``) and at
+    least :data:`MIN_TITLE` cells are left once the progress bar has its cells; it then goes
+    before a long message in the progress column (the line under the list has the whole).
     """
     padding = 2 * (2 + len(SMALL_COLUMNS))  # one cell each side of every column
     room = table_width - padding - sum(w for _, w in SMALL_COLUMNS) - 1 - extra  # - 1: the scrollbar
     document = max(10, min(longest_name, room - 12))
-    return document, max(12, min(room - document, longest_progress))
+    bar = max(12, min(room - document, longest_progress, BAR_WIDTH))
+    left = room - document - bar - 2  # - 2: the title column's padding
+    title = min(left, longest_title) if longest_title and left >= MIN_TITLE else 0
+    taken = title + 2 if title else 0
+    return document, max(bar, min(room - document - taken, longest_progress)), title
 
 
 BAR_WIDTH = 20
 """Cells of a progress bar in the home screen (fewer when the column is narrower)."""
+
+
+class Cell:
+    """A cell of the table, made into rich Text only when drawn: of 10,000 rows only those on screen are (making a
+    Text for every cell of every row took longer than reading the project's summaries)."""
+
+    __slots__ = ("justify", "style", "text")
+
+    def __init__(self, text: str, style: str = "", justify: JustifyMethod | None = None) -> None:
+        self.text, self.style, self.justify = text, style, justify
+
+    def __rich__(self) -> Text:
+        """The cell as drawn."""
+        return Text(self.text, style=self.style, justify=self.justify)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+BLANK = Cell("")
+
+
+def _title_cell(r: DocProgress) -> Cell:
+    """The title column of a row: its title, or that its metadata file cannot be used."""
+    if r.about is not None and r.about.error is not None:
+        return Cell("metadata broken", "red")
+    return Cell(r.title)
+
+
+def about_line(about: About | None) -> Text:
+    """The line under the list: title · outlet · date · url, or why the metadata file cannot be used."""
+    line = Text(no_wrap=True, overflow="ellipsis", end="")
+    if about is None:
+        return line
+    if about.error is not None:
+        line.append(f" metadata not shown: {about.error}", "red")
+        return line
+    parts = [(about.title, "bold"), (about.outlet, ""), (about.date, ""), (about.url, "underline")]
+    for k, (part, style) in enumerate((p, st) for p, st in parts if p):
+        line.append(" · " if k else " ")
+        line.append(part, style)
+    return line
 
 
 class DocumentTable(DataTable):
@@ -174,6 +250,18 @@ class DocumentTable(DataTable):
         Binding("home", "first_row", "first", show=False, id="home.first"),
         Binding("end", "last_row", "last", show=False, id="home.last"),
     ]
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        """The table's size, without measuring the new rows' cells: every column here has its width set and every
+        row is one line, so the measures would change nothing (and take most of a second for 10,000 rows)."""
+        try:
+            if self._labelled_row_exists or any(c.auto_width for c in self.columns.values()):
+                raise AttributeError("a width to measure")
+            width = sum(column.get_render_width(self) for column in self.columns.values())
+            header = self.header_height if self.show_header else 0
+            self.virtual_size = Size(width + self._row_label_column_width, self._total_row_height + header)
+        except AttributeError:  # something to measure, or a Textual that keeps its sizes otherwise
+            super()._update_dimensions(new_rows)
 
     def action_first_row(self) -> None:
         """Go to the first document."""
@@ -187,7 +275,7 @@ class DocumentTable(DataTable):
 
 
 class TeamRead(Message):
-    """The team's label files were read (off the UI thread): the rows to show, or why the project file is broken."""
+    """The label files were summed up (off the UI thread): the rows to show, and why the project file is broken."""
 
     def __init__(self, generation: int, view: TeamView | None, plain: list[DocProgress], error: str | None,
                  current: str | None) -> None:
@@ -195,7 +283,7 @@ class TeamRead(Message):
         self.generation = generation
         self.view = view
         self.plain = plain
-        """Without a usable project file (``error``): every document as without one."""
+        """Without a usable project file (none, or ``error``): every document in id order."""
         self.error = error
         self.current = current
 
@@ -247,6 +335,8 @@ class HomeScreen(Screen[None]):
         """The team's state and this user's queue, once read (None without a usable project file)."""
         self.team_error: str | None = None
         """Why the project file cannot be used (``annotate.yaml:7: ...``), shown above the list."""
+        self.ready = False
+        """The rows were read at least once (until then the bar says they are being read)."""
         self._generation = 0
         self._sources_ok: set[str] = set()
 
@@ -256,6 +346,7 @@ class HomeScreen(Screen[None]):
         yield Static(id="filter")
         yield DocumentTable(id="documents", cursor_type="row", zebra_stripes=True)
         yield Static(id="detail")
+        yield Static(id="about")
         yield KeyBar(palette=True, short=self.SHORT)
 
     @property
@@ -267,6 +358,7 @@ class HomeScreen(Screen[None]):
         """Fill the table and select the first unfinished document."""
         self.query_one("#filter").display = False
         self.query_one("#problem").display = False
+        self.query_one("#about").display = False
         self.reload(select_unfinished=True)
         self.table.focus()
 
@@ -283,22 +375,16 @@ class HomeScreen(Screen[None]):
     # filling the table ---------------------------------------------------------------
 
     def reload(self, select_unfinished: bool) -> None:
-        """Read every document's progress and redraw the table (with a project file: off the UI thread)."""
+        """Read every document's progress (off the UI thread) and redraw the table when it is read."""
         current = self.select or (None if select_unfinished else self._selected())
         self.select = None
         path = project_file_path(self.project)
         self.team_file = path.exists() or path.is_symlink()
         self.refresh_bindings()
-        if self.team_file:
-            self._generation += 1
-            if not self.all_rows:
-                self._show_bar()
-            self.read_team(self._generation, current)
-            return
-        self.view, self.team_error = None, None
-        self._set_team_queue(None)
-        self.all_rows = document_progress(self.project, self.annotator)
-        self._show_rows(current)
+        self._generation += 1
+        if not self.all_rows:
+            self._show_bar()
+        self.read_team(self._generation, current)
 
     def _show_rows(self, current: str | None) -> None:
         self._show_problem()
@@ -308,12 +394,20 @@ class HomeScreen(Screen[None]):
 
     @work(thread=True, group="home-team")
     def read_team(self, generation: int, current: str | None) -> None:
-        """Read the team's state and this user's queue; ends by posting :class:`TeamRead`."""
+        """Read every document's progress (with a project file: the team's state and this user's queue); ends by
+        posting :class:`TeamRead`."""
+        with collector_paused():  # many objects that stay: the collector would scan them for nothing
+            self._read_team(generation, current)
+
+    def _read_team(self, generation: int, current: str | None) -> None:
         try:
-            state = team_state(self.project)
+            state = team_state(self.project, figures=False)
         except AnnotateError as exc:
-            plain = document_progress(self.project, self.annotator)
+            plain = plain_rows(read_work(self.project, figures=False), self.annotator)
             self.post_message(TeamRead(generation, None, plain, str(exc), current))
+            return
+        if state.team is None:
+            self.post_message(TeamRead(generation, None, plain_rows(state.work, self.annotator), None, current))
             return
         view = team_view(state, self.annotator, reviews(self.options, state))
         self.post_message(TeamRead(generation, view, [], None, current))
@@ -324,6 +418,7 @@ class HomeScreen(Screen[None]):
             return  # a newer read is on its way
         self.view, self.team_error = event.view, event.error
         self.all_rows = event.view.rows if event.view is not None else event.plain
+        self.ready = True
         self._sources_ok.clear()
         self._set_team_queue(event.view.queue if event.view is not None else None)
         self.refresh_bindings()
@@ -344,15 +439,27 @@ class HomeScreen(Screen[None]):
             line.append(" · no queues until it is fixed; every document is listed")
             problem.update(line)
 
-    def _column_widths(self) -> tuple[int, int]:
+    def _column_widths(self) -> tuple[int, int, int]:
         longest = max((len(r.doc.id) for r in self.all_rows), default=8)
         progress = max((len(_trouble(r) or "") for r in self.all_rows), default=0)
+        title = max((len(_title_cell(r).text) for r in self.all_rows if r.about is not None), default=0)
         extra = QUEUE_WIDTH + 2 if self.view is not None else 0
-        return column_widths(self.size.width or self.app.size.width, longest, max(BAR_WIDTH, progress), extra)
+        return column_widths(self.size.width or self.app.size.width, longest, max(BAR_WIDTH, progress), extra,
+                             title)
+
+    @property
+    def _what_matches(self) -> str:
+        """What the filter looks in: ``name``, or ``name or title`` when some document has a title."""
+        return "name or title" if any(r.title for r in self.all_rows) else "name"
+
+    def _matches(self, r: DocProgress) -> bool:
+        """True when the row's name, or its title, has the filter's text (any case)."""
+        needle = self.filter_text.casefold()
+        return needle in r.doc.id.casefold() or (bool(r.about) and needle in r.title.casefold())
 
     def _fill(self, current: str | None) -> None:
         """Show the rows that match the filter, sorted, with the cursor on ``current`` (else the first to do)."""
-        rows = [r for r in self.all_rows if self.filter_text.casefold() in r.doc.id.casefold()]
+        rows = [r for r in self.all_rows if self._matches(r)] if self.filter_text else list(self.all_rows)
         if self.sort_by == "progress":
             rows.sort(key=lambda r: (r.fraction, r.doc.id))
         if self.view is not None:
@@ -361,15 +468,17 @@ class HomeScreen(Screen[None]):
         table = self.table
         table.clear(columns=True)
         self._widths = self._column_widths()
-        doc_width, progress_width = self._widths
+        doc_width, progress_width, title_width = self._widths
         if self.view is not None:
             table.add_column("queue", key="queue", width=QUEUE_WIDTH)
         table.add_column("document", key="document", width=doc_width)
+        if title_width:
+            table.add_column("title", key="title", width=title_width)
         table.add_column("progress", key="progress", width=progress_width)
         for key, width in SMALL_COLUMNS:
             table.add_column(Text(key, justify="right"), key=key, width=width)
         for r in rows:
-            table.add_row(*self._cells(r, progress_width), key=r.doc.id)
+            table.add_row(*self._cells(r, progress_width, bool(title_width)), key=r.doc.id)
         target = next((k for k, r in enumerate(rows) if r.doc.id == current), None) if current else None
         if target is None:
             target = next((k for k, r in enumerate(rows) if self._to_do(r)), 0)
@@ -386,41 +495,42 @@ class HomeScreen(Screen[None]):
             return r.section in (IN_REVIEW, TO_REVIEW, IN_PROGRESS, NOT_STARTED)
         return not r.finished
 
-    def _cells(self, r: DocProgress, width: int) -> tuple[Text, ...]:
+    def _cells(self, r: DocProgress, width: int, title: bool) -> tuple[Cell, ...]:
         cells = self._progress_cells(r, width)
+        if title:
+            cells = (cells[0], _title_cell(r), *cells[1:])
         if self.view is None:
             return cells
-        return (Text(r.section or "", style=SECTION_STYLES.get(r.section or "", "")), *cells)
+        return (Cell(r.section or "", SECTION_STYLES.get(r.section or "", "")), *cells)
 
-    def _progress_cells(self, r: DocProgress, width: int) -> tuple[Text, ...]:
+    def _progress_cells(self, r: DocProgress, width: int) -> tuple[Cell, ...]:
         p = r.progress
-        blank = Text("")
         trouble = _trouble(r)
         if trouble:
-            return (Text(r.doc.id), Text(trouble, style="red"), blank, blank, blank)
+            return (Cell(r.doc.id), Cell(trouble, "red"), BLANK, BLANK, BLANK)
         if p is not None and p.started:
-            prog = Text(progress_bar(p.labeled, p.total, min(width, BAR_WIDTH)),
-                        style="green" if r.finished else "yellow")
-            labeled = Text(f"{p.labeled}/{p.total}", justify="right")
+            prog = Cell(progress_bar(p.labeled, p.total, min(width, BAR_WIDTH)), "green" if r.finished else "yellow")
+            labeled = Cell(f"{p.labeled}/{p.total}", justify="right")
         else:
-            prog, labeled = Text("not started", style="dim"), blank
+            prog, labeled = Cell("not started", "dim"), BLANK
         unsure, orphans = (p.unsure, p.orphans) if p is not None else (0, 0)
-        return (Text(r.doc.id), prog, labeled, Text(str(unsure or ""), justify="right"),
-                Text(str(orphans or ""), justify="right"))
+        return (Cell(r.doc.id), prog, labeled, Cell(str(unsure or ""), justify="right"),
+                Cell(str(orphans or ""), justify="right"))
 
     def _show_bar(self) -> None:
         bar = Text(no_wrap=True, overflow="ellipsis")
         bar.append(" annotate ", "bold reverse")
         bar.append(f"  {self.annotator} · {self.tagset.name} · ")
-        if self.team_file and self.view is None and self.team_error is None:
-            bar.append(f"reading the team's label files ({PROJECT_FILE})…", "italic")
+        if not self.ready:
+            words = f"the team's label files ({PROJECT_FILE})" if self.team_file else "the label files"
+            bar.append(f"reading {words}…", "italic")
             self.query_one("#bar", Static).update(bar)
             return
         if self.view is not None:
             self._queue_words(bar, self.view)
         if self.filter_text:
             bar.append(f"{len(self.rows)} of {len(self.all_rows)} documents", "bold")
-            bar.append(f" (name has “{self.filter_text}”)", "bold yellow")
+            bar.append(f" ({self._what_matches} has “{self.filter_text}”)", "bold yellow")
         else:
             bar.append(f"{len(self.all_rows)} documents")
         if self.view is None:
@@ -457,6 +567,15 @@ class HomeScreen(Screen[None]):
         else:
             line.append(f" {r.doc.id}: {self._progress_story(r)}", "dim")
         self.query_one("#detail", Static).update(line)
+        self._show_about(r)
+
+    def _show_about(self, r: DocProgress | None) -> None:
+        """Under the detail line, when any document has metadata: the selected one's title, outlet, date and url,
+        or why its metadata file cannot be used."""
+        about = self.query_one("#about", Static)
+        about.display = any(x.about is not None for x in self.all_rows)
+        if about.display:
+            about.update(about_line(r.about if r is not None else None))
 
     @staticmethod
     def _progress_story(r: DocProgress) -> str:
@@ -523,7 +642,7 @@ class HomeScreen(Screen[None]):
         return True
 
     def action_filter(self) -> None:
-        """Open the filter: typing narrows the documents to those whose name contains the text."""
+        """Open the filter: typing narrows the documents to those whose name or title contains the text."""
         self.filter_open = True
         self.query_one("#filter").display = True
         self._show_filter()
@@ -560,7 +679,7 @@ class HomeScreen(Screen[None]):
         line.append(" filter: ", "bold")
         line.append(self.filter_text)
         line.append("▏", "bold")
-        line.append("   type a part of the name · Esc clears · ⏎ opens", "dim")
+        line.append(f"   type a part of the {self._what_matches} · Esc clears · ⏎ opens", "dim")
         self.query_one("#filter", Static).update(line)
 
     def action_clear_filter(self) -> None:
