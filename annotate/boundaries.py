@@ -32,12 +32,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import AnnotateError
+from .listing import UNITS_PREFIX
 from .models import ANNOTATOR_PATTERN, LabelFile, Orphan, Sentence
 
 Span = tuple[int, int]
 
-UNITS_PREFIX = "_units-"
-"""Boundary change files are ``labels/<doc>/_units-<name>.yaml``."""
 
 UNITS_VERSION = 1
 

@@ -33,8 +33,9 @@ from typing import Any
 from .anchor import AnchorReport, reanchor
 from .errors import AnnotateError
 from .models import GOLD, LabelFile, Sentence, Tagset, is_plain_label_data
+from .project import CACHE_DIR
+from .safefs import read_if_there
 from .store import (
-    CACHE_DIR,
     Document,
     Project,
     Source,
@@ -43,7 +44,6 @@ from .store import (
     parse_label_file,
     read_cache,
     read_file,
-    read_if_there,
     write_cache,
 )
 from .yamlio import fast_load, line_of

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from .store import Project
+from .project import Project
 
 
 def output_console() -> Console:

@@ -42,20 +42,17 @@ from .reading import (
     replay,
     write_parse_cache,
 )
+from .safefs import RefusedPath, read_if_there, remove_stale_temps, unlink_inside
 from .store import (
     SCHEMA_HEADER,
     Document,
     LabelLock,
     Project,
-    RefusedPath,
     Source,
     atomic_write,
     check_against,
     new_label_file,
     open_inside,
-    read_if_there,
-    remove_stale_temps,
-    unlink_inside,
 )
 from .yamlio import dump_document
 

@@ -38,31 +38,20 @@ from types import MappingProxyType
 from typing import Any
 
 from .agreement import PairCounts
-from .boundaries import UNITS_PREFIX
 from .errors import AnnotateError
+from .listing import NO_FILE, Listing, Stat, list_project
 from .models import GOLD
+from .project import CACHE_DIR, SOURCE_SUFFIXES
 from .reading import FileProgress, document_data
-from .store import (
-    CACHE_DIR,
-    SOURCE_SUFFIXES,
-    Document,
-    Project,
-    outside_reason,
-    read_cache,
-    write_cache,
-)
+from .store import Document, Project, read_cache, write_cache
 
 CACHE_VERSION = 2
 Progress = Callable[[str, int, int], None]
-Stat = tuple[int, int]
 Key = list[Any]
 """[source size, source mtime_ns, [[name, size, mtime_ns, journal size, journal mtime_ns] per label file],
 [[name, size, mtime_ns] per boundary change file]]."""
 
-META_SUFFIX = ".meta.yaml"
-"""A document's metadata file (see :mod:`annotate.metadata`)."""
 
-NO_FILE: Stat = (-1, -1)
 NOTHING: Mapping[str, int] = MappingProxyType({})
 """The label mix and reviewers of a file whose figures were not read (shared: 30,000 files, one empty mapping)."""
 NO_FILES: tuple[list[Any], list[Any]] = ([], [])
@@ -187,137 +176,6 @@ def cache_file(project: Project) -> Path:
 def figures_file(project: Project) -> Path:
     """Where the figures of the label files are kept (label mix, seconds, reviewers, pair counts)."""
     return project.root / CACHE_DIR / "figures.json"
-
-
-# --------------------------------------------------------------------------- one walk of the folders
-
-
-@dataclass
-class Listing:
-    """What one walk of ``seeds/`` and ``labels/`` found: names (a listing of 100,000 documents stays small), and
-    with ``stat`` the size and modification time of each file, taken on the way."""
-
-    sources: dict[str, str] = field(default_factory=dict)
-    """doc id -> its source's path, sorted by id (links leading outside the project left out)."""
-    meta: dict[str, str] = field(default_factory=dict)
-    """doc id -> its metadata file's path."""
-    labels: dict[str, list[str]] = field(default_factory=dict)
-    """doc id -> annotator names of its label files, sorted (links leading outside left out)."""
-    units: dict[str, list[str]] = field(default_factory=dict)
-    """doc id -> its boundary change files (``_units-*.yaml``), sorted."""
-    links: list[str] = field(default_factory=list)
-    """Every symbolic link met (paths)."""
-    stats: dict[str, Stat] = field(default_factory=dict)
-    """With ``stat``: doc id -> its source's size and mtime; ``meta:<doc id>`` -> its metadata file's."""
-    files: dict[str, list[list[list[Any]]]] = field(default_factory=dict)
-    """With ``stat``: doc id -> [[name, size, mtime_ns, journal size, journal mtime_ns] of each label file (no
-    journal: -1, -1)], [[name, size, mtime_ns] of each boundary change file]]: the key's files."""
-
-
-def _entries(folder: str) -> list[os.DirEntry[str]]:
-    try:
-        with os.scandir(folder) as it:
-            return list(it)
-    except OSError:
-        return []
-
-
-def _stat_of(entry: os.DirEntry[str]) -> Stat:
-    try:
-        st = entry.stat()
-    except OSError:
-        return NO_FILE
-    return (st.st_size, st.st_mtime_ns)
-
-
-def _walk(root: Path, top: Path, listing: Listing, visit: Callable[[str, list[os.DirEntry[str]]], None]) -> None:
-    """Call ``visit(folder's path under top, its entries)`` for ``top`` and every folder below (links not followed;
-    links met recorded, and left out when they lead outside the project)."""
-    if top.is_symlink():
-        listing.links.append(str(top))
-        if outside_reason(root, top):
-            return
-    stack = [(str(top), "")]
-    while stack:
-        folder, prefix = stack.pop()
-        entries = []
-        for entry in _entries(folder):
-            if entry.is_symlink():
-                listing.links.append(entry.path)
-                if outside_reason(root, entry.path) or entry.is_dir():
-                    continue  # out: refused; in: a linked folder is not descended (as Project.documents)
-            elif entry.is_dir(follow_symlinks=False):
-                stack.append((entry.path, f"{prefix}{entry.name}/"))
-                continue
-            entries.append(entry)
-        visit(prefix, entries)
-
-
-def list_project(project: Project, labels: bool = True, stat: bool = False) -> Listing:
-    """Walk ``seeds/`` and ``labels/`` once: every source, metadata file, label file, journal and boundary file.
-
-    ``labels=False``: ``seeds/`` only. ``stat``: each file's size and mtime too (:attr:`Listing.stats`,
-    :attr:`Listing.files`).
-    """
-    listing = Listing()
-    sources: dict[str, str] = {}
-    stats = listing.stats
-
-    def seeds(prefix: str, entries: list[os.DirEntry[str]]) -> None:
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            if name.endswith(SOURCE_SUFFIXES):
-                doc_id = prefix + name.rsplit(".", 1)[0]
-                sources[doc_id] = entry.path
-            elif name.endswith(META_SUFFIX):
-                doc_id = prefix + name[: -len(META_SUFFIX)]
-                listing.meta[doc_id] = entry.path
-                doc_id = f"meta:{doc_id}"
-            else:
-                continue
-            if stat:
-                stats[doc_id] = _stat_of(entry)
-
-    def label_folder(prefix: str, entries: list[os.DirEntry[str]]) -> None:
-        doc_id = sys.intern(prefix[:-1])
-        names, units, journals = {}, {}, {}
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                if name.endswith(".journal"):
-                    journals[name[1:-8]] = entry
-            elif name.startswith("_"):
-                if name.startswith(UNITS_PREFIX) and name.endswith(".yaml"):
-                    units[name] = entry
-            elif name.endswith(".yaml"):
-                names[sys.intern(name[:-5])] = entry
-        if not doc_id or not (names or units):
-            return
-        if names:
-            listing.labels[doc_id] = sorted(names)
-        if units:
-            listing.units[doc_id] = sorted(units)
-        if stat:
-            listing.files[doc_id] = _folder_key(names, journals, units)
-
-    _walk(project.root, project.seeds, listing, seeds)
-    if labels:
-        _walk(project.root, project.labels, listing, label_folder)
-    listing.sources = dict(sorted(sources.items()))
-    listing.labels = dict(sorted(listing.labels.items()))
-    return listing
-
-
-def _folder_key(names: dict[str, os.DirEntry[str]], journals: dict[str, os.DirEntry[str]],
-                units: dict[str, os.DirEntry[str]]) -> list[list[list[Any]]]:
-    """The files part of a document's key (see :attr:`Listing.files`), from its folder's entries."""
-    files = []
-    for name in sorted(names):
-        journal = journals.get(name)
-        files.append([name, *_stat_of(names[name]), *(_stat_of(journal) if journal is not None else NO_FILE)])
-    return [files, [[unit, *_stat_of(units[unit])] for unit in sorted(units)]]
 
 
 def label_names_by_document(project: Project, units: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
@@ -736,17 +594,19 @@ def _summarise(project: Project, doc_id: str, source: str, names: list[str], key
     return summary
 
 
-def read_summaries(project: Project, progress: Progress | None = None, figures: bool = False) -> Summaries:
+def read_summaries(project: Project, progress: Progress | None = None, figures: bool = False,
+                   listing: Listing | None = None) -> Summaries:
     """Every document of the project summed up, from one walk of its folders; read again only where files changed.
 
     ``figures``: each file's label mix, seconds and reviewers, and each document's pair
     counts too (the team's figures need them; progress alone does not): see :func:`add_figures`.
-    ``progress(what, done, total)`` is called every 50 documents.
+    ``progress(what, done, total)`` is called every 50 documents. ``listing``: the walk, when
+    the caller has just made it (``list_project(project, stat=True)``).
     """
     from .collector import collector_paused
 
     with collector_paused():  # many small objects that stay: the collector would scan them for nothing
-        listing = list_project(project, stat=True)
+        listing = listing if listing is not None else list_project(project, stat=True)
         reader = _Reader(project, listing, figures)
         documents = {}
         total = len(listing.sources)

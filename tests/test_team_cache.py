@@ -17,11 +17,12 @@ from test_team_screens import team_fixture
 from annotate import summaries
 from annotate.cli import main
 from annotate.models import GOLD
-from annotate.store import CACHE_DIR, Project
+from annotate.project import CACHE_DIR
+from annotate.store import Project
 from annotate.team.assign import DRAW_CACHE, plan, team_state
 from annotate.team.projectfile import load_project_file
 from annotate.team.queues import DONE, IN_PROGRESS, NOT_STARTED, UNASSIGNED_WORK, annotator_queue, queue_counts
-from annotate.team.remembered import CACHE_NAME
+from annotate.team.remembered import PLAN, STATUS
 
 F, S, Q, OP = TRUTH
 
@@ -61,10 +62,26 @@ def clear(project: Project) -> None:
 def test_a_warm_run_prints_what_a_cold_one_does_and_reads_no_label_file(team: Project,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     cold = outputs(team)
-    for name in ("summaries.json", "figures.json", DRAW_CACHE, CACHE_NAME):
+    for name in ("summaries.json", "figures.json", DRAW_CACHE, f"{STATUS}.json", f"{PLAN}.json"):
         assert (team.root / CACHE_DIR / name).is_file(), name
     no_reading(monkeypatch)
     assert outputs(team) == cold
+
+
+def test_the_plan_and_the_figures_are_remembered_without_reading_the_summaries(
+        team: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing changed: assign and status --by annotator answer from the walk and what they remembered."""
+    remembered = [("assign",), ("assign", "--json"), ("status", "--by", "annotator", "--json")]
+    cold = {args: cli(team, *args).stdout for args in remembered}
+
+    def no(*_: Any, **__: Any) -> None:
+        raise AssertionError("the summaries were read although nothing changed")
+
+    monkeypatch.setattr(summaries, "read_summaries", no)
+    assert {args: cli(team, *args).stdout for args in remembered} == cold
+    label(team, "d08", "alice", TRUTH)  # a change: the walk's digest differs, the summaries are read
+    result = CliRunner().invoke(main, ["--root", str(team.root), "assign", "--json"])
+    assert "the summaries were read" in repr(result.exception)
 
 
 def test_a_change_is_seen_by_every_command(team: Project) -> None:
@@ -125,15 +142,39 @@ DAMAGED = {
 @pytest.mark.parametrize("damage", DAMAGED.values(), ids=DAMAGED.keys())
 def test_remembered_figures_of_the_wrong_shape_are_computed_again(team: Project, damage: Any) -> None:
     expected = cli(team, "status", "--by", "annotator", "--json").stdout
-    cache = team.root / CACHE_DIR / CACHE_NAME
+    damage_file(team.root / CACHE_DIR / f"{STATUS}.json", damage)
+    assert cli(team, "status", "--by", "annotator", "--json").stdout == expected
+    assert cli(team, "status", "--by", "annotator").exit_code == 0
+
+
+PLAN_DAMAGED = {
+    "not json": b"{",
+    "another key": lambda d: d.update(key=[0]),
+    "a missing part": lambda d: d["result"].pop("plan"),
+    "names that are not a list": lambda d: d["result"]["plan"][0].update(assigned="alice"),
+    "a status that is not text": lambda d: d["result"]["plan"][0]["status"].update(alice=3),
+    "an escape in a document name": lambda d: d["result"]["plan"][0].update(document="\x1b[2J"),
+    "a share that is text": lambda d: d["result"]["annotators"][0].update(share="1"),
+    "a count that is not a number": lambda d: d["result"]["documents"].update(selected=None),
+    "a seed that is not finite": lambda d: d["result"]["project_file"].update(seed=float("nan")),
+}
+
+
+@pytest.mark.parametrize("damage", PLAN_DAMAGED.values(), ids=PLAN_DAMAGED.keys())
+def test_a_remembered_plan_of_the_wrong_shape_is_made_again(team: Project, damage: Any) -> None:
+    expected = cli(team, "assign", "--json").stdout
+    damage_file(team.root / CACHE_DIR / f"{PLAN}.json", damage)
+    assert cli(team, "assign", "--json").stdout == expected
+    assert cli(team, "assign").exit_code == 0
+
+
+def damage_file(cache: Path, damage: Any) -> None:
     if isinstance(damage, bytes):
         cache.write_bytes(damage)
     else:
         data = json.loads(cache.read_text(encoding="utf-8"))
         damage(data)
         cache.write_text(json.dumps(data), encoding="utf-8")
-    assert cli(team, "status", "--by", "annotator", "--json").stdout == expected
-    assert cli(team, "status", "--by", "annotator").exit_code == 0
 
 
 def test_the_draw_remembered_is_the_draw(team: Project) -> None:
@@ -176,7 +217,7 @@ def test_figures_lost_are_read_again_and_a_progress_run_keeps_them_fresh(tmp_pat
     label(project, "d00", "alice", TRUTH, seconds=[1, 2, 3, 4])
     label(project, "d00", "bob", [F, F, Q, OP])
     expected = cli(project, "status", "--by", "annotator", "--json").stdout
-    (project.root / CACHE_DIR / CACHE_NAME).unlink()
+    (project.root / CACHE_DIR / f"{STATUS}.json").unlink()
     summaries.figures_file(project).unlink()  # the figures alone: read again from the files
     assert cli(project, "status", "--by", "annotator", "--json").stdout == expected
     label(project, "d01", "bob", [S])

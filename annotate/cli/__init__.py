@@ -74,7 +74,7 @@ def project_of(ctx: click.Context, must_exist: bool = True) -> Any:
     ``must_exist``: a folder without ``seeds/`` is no project, an error saying so
     (``annotate import`` creates one and passes False).
     """
-    from ..store import Project
+    from ..project import Project
 
     given = ctx.find_root().meta.get(ROOT_KEY)
     project = Project(given or ".")

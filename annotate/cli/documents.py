@@ -120,7 +120,8 @@ def echo_json_list(items: Iterable[Any], chunk: int = 1000) -> None:
 def schemas_cmd(ctx: click.Context, check: bool) -> None:
     """Write the JSON Schemas of the label file and tagset into schemas/."""
     from ..models import json_schemas
-    from ..store import atomic_write, read_if_there
+    from ..safefs import read_if_there
+    from ..store import atomic_write
 
     project = project_of(ctx, must_exist=False)  # writes schemas/; no documents needed
     stale = []

@@ -41,6 +41,15 @@ def _state(ctx: click.Context, dated: bool = False) -> Any:
 @user_errors
 def assign(ctx: click.Context, as_json: bool, check: bool, who: str | None, review: bool) -> None:
     """Who labels which document, from annotate.yaml (rendezvous hashing: the same plan on every clone)."""
+    if not (review or check or who is not None):
+        from ..team.remembered import PLAN
+
+        data = _remembered(ctx, PLAN, _plan)
+        if as_json:
+            click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+            return
+        _print_plan(data)
+        return
     state = _state(ctx)
     if review:
         _print_review(state, as_json)
@@ -57,16 +66,21 @@ def assign(ctx: click.Context, as_json: bool, check: bool, who: str | None, revi
             click.echo(f"annotate: git would commit {path}: the tool's own files stay out of git"
                        " (.gitignore: .annotate/; labels/.gitignore: .* and !.gitignore)", err=True)
         sys.exit(EXIT_INVALID if problems or leaks else 0)
-    if who is not None:
-        _print_queue(state, who, as_json)
-        return
-    from ..team.figures import plan_data
+    assert who is not None
+    _print_queue(state, who, as_json)
 
-    data = plan_data(state)
-    if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
-        return
-    _print_plan(data)
+
+def _plan(project: Any, listing: Any) -> dict[str, Any]:
+    """``annotate assign``'s plan, read from the files (see :func:`annotate.team.figures.plan_data`)."""
+    from ..summaries import read_summaries
+    from ..team import team_state
+    from ..team.figures import plan_data
+    from ..team.work import work_of
+
+    state = team_state(project, work_of(project, read_summaries(project, listing=listing)))
+    if state.team is None:
+        raise AnnotateError(NO_PROJECT_FILE)
+    return plan_data(state)
 
 
 def _print_problems(problems: list[tuple[Any, str]], as_json: bool) -> None:
@@ -146,8 +160,9 @@ def _print_plan(data: dict[str, Any]) -> None:
     if team["reviewers"]:
         console.print(f"reviewers: {', '.join(team['reviewers'])}; ready for review: {counts['ready_for_review']},"
                       f" adjudicated: {counts['adjudicated']}")
-    for line in _document_lines(data["plan"]):
-        click.echo(line)
+    lines = _document_lines(data["plan"])
+    if lines:  # one write: 10,000 echoes cost more than the plan they print
+        click.echo("\n".join(lines))
 
 
 def _document_lines(plan: list[dict[str, Any]]) -> list[str]:
@@ -167,26 +182,41 @@ def print_annotator_status(ctx: click.Context, as_json: bool) -> None:
 
     The figures of last time when nothing they come from changed (:mod:`annotate.team.remembered`).
     """
-    from ..summaries import add_figures, read_summaries
-    from ..team import team_state
-    from ..team.figures import annotator_status
-    from ..team.remembered import recall, remember, status_key
-    from ..team.work import work_of
-    from . import collector_paused
+    from ..team.remembered import STATUS
 
-    project = project_of(ctx)
-    with collector_paused():
-        summaries = read_summaries(project)
-        key = status_key(project, summaries)
-        result = recall(project, key)
-        if result is None:
-            add_figures(project, summaries)
-            result = annotator_status(team_state(project, work_of(project, summaries), dated=True))
-            remember(project, key, result)
+    def compute(project: Any, listing: Any) -> dict[str, Any]:
+        from ..summaries import add_figures, read_summaries
+        from ..team import team_state
+        from ..team.figures import annotator_status
+        from ..team.work import work_of
+
+        summaries = read_summaries(project, listing=listing)
+        add_figures(project, summaries)
+        return annotator_status(team_state(project, work_of(project, summaries), dated=True))
+
+    result = _remembered(ctx, STATUS, compute)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=1))
         return
     _print_status(result)
+
+
+def _remembered(ctx: click.Context, name: str, compute: Any) -> dict[str, Any]:
+    """The figures remembered as ``name`` when the project's files, its project file and git's view did not
+    change since; else ``compute(project, listing)``'s, remembered for next time."""
+    from ..listing import list_project, listing_digest
+    from ..team.remembered import key_of, recall, remember
+    from . import collector_paused
+
+    project = project_of(ctx)
+    with collector_paused():  # millions of objects that stay while every label file is summed up
+        listing = list_project(project, stat=True)
+        key = key_of(project, listing_digest(listing))
+        result = recall(project, name, key)
+        if result is None:
+            result = compute(project, listing)
+            remember(project, name, key, result)
+    return result
 
 
 @main.command()

@@ -26,8 +26,10 @@ from ..encodings import normalize_newlines, python_codec
 from ..errors import AnnotateError, LockedError
 from ..metadata import META_SUFFIX, metadata_bytes, metadata_path
 from ..models import DocumentMeta, ImportOrigin
+from ..project import CACHE_DIR
 from ..reading import Span, remember_spans
-from ..store import CACHE_DIR, Document, LabelLock, Project, Source, atomic_write, fsync_dir, read_file, unlink_inside
+from ..safefs import fsync_dir, unlink_inside
+from ..store import Document, LabelLock, Project, Source, atomic_write, read_file
 from .fields import one_line
 from .records import FORMAT_NAMES, FORMATS, FileInfo, InputFile, ReadOptions, Record, format_of, read_records
 from .slugs import slug_path, slugify, with_suffix

@@ -28,7 +28,8 @@ from typing import Any
 
 from ..errors import AnnotateError
 from ..models import Tagset
-from ..store import Project, RefusedPath, atomic_write, unlink_inside
+from ..safefs import RefusedPath, unlink_inside
+from ..store import Project, atomic_write
 from .rules import Suggestion, neighbours
 
 # --------------------------------------------------------------------------- training data

@@ -14,6 +14,22 @@ Screens and commands call :func:`team_state` once and read what they need from i
 
 from __future__ import annotations
 
-from .assign import TeamState, team_state
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .assign import TeamState, team_state
 
 __all__ = ["TeamState", "team_state"]
+
+PROJECT_FILE = "annotate.yaml"
+"""The project file's name, at the project root (see :mod:`.projectfile`)."""
+
+
+def __getattr__(name: str) -> Any:
+    """``TeamState`` and ``team_state``, imported when first asked for: a command that answers from what it
+    remembered (:mod:`.remembered`) does not pay for the assignment code."""
+    if name in __all__:
+        from . import assign
+
+        return getattr(assign, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

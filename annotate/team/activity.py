@@ -20,9 +20,14 @@ import json
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..store import CACHE_DIR, Project, read_cache, write_cache
-from .work import FileWork
+from ..project import CACHE_DIR
+from ..safefs import read_cache, write_cache
+
+if TYPE_CHECKING:
+    from ..project import Project
+    from .work import FileWork
 
 GIT = ("git", "--no-pager", "--no-optional-locks", "-c", "core.fsmonitor=false")
 CACHE_NAME = "activity.json"

@@ -28,8 +28,9 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from ..models import GOLD, ProjectFile
+from ..project import CACHE_DIR
 from ..reading import FileProgress
-from ..store import CACHE_DIR, Document, Project, read_cache, write_cache
+from ..store import Document, Project, read_cache, write_cache
 from .work import FileWork, ProjectWork, read_work
 
 _MANTISSA = 2**53

@@ -11,9 +11,7 @@ from ..errors import AnnotateError
 from ..models import ANNOTATOR_PATTERN, ProjectFile
 from ..store import Project, read_file
 from ..yamlio import decode, format_loc, line_of, load_yaml
-
-PROJECT_FILE = "annotate.yaml"
-"""The project file's name, at the project root."""
+from . import PROJECT_FILE
 
 PROJECT_HEADER = "# yaml-language-server: $schema=schemas/project.schema.json"
 """The first line of a project file, so editors validate it against the committed schema."""

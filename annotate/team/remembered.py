@@ -1,13 +1,16 @@
-"""The last ``annotate status --by annotator`` figures, remembered while nothing they come from has changed.
+"""The team's figures of last time (``status --by annotator``, ``assign``'s plan), remembered while nothing they
+come from has changed.
 
-Those figures need every labeled sentence's seconds and every two annotators' labels: read
-back from the per-file cache (:mod:`annotate.summaries`) that is most of a second for 20,000
-label files, ten times a directory listing. But they depend only on the label files (their
-summaries' digest: the sizes and times of every file), the project file, git's view of the
-files (HEAD and the index) and the tool's version; while none of those changed, the figures
-are those of last time, kept in ``.annotate/cache/status-by-annotator.json``.
+Those figures need every label file's summary: read back from the per-file cache
+(:mod:`annotate.summaries`) that is most of a second for 20,000 label files, several times a
+directory listing, and the plan and the figures on top. But they depend only on the files
+(the listing's digest: the name, size and time of every source, label file, journal and
+boundary file, taken by the walk any look makes), the project file, git's view of the files
+(HEAD and the index) and the tool's version; while none of those changed, the figures are
+those of last time, kept in ``.annotate/cache/<name>.json`` and read back without reading
+the summaries.
 
-Project content too: a remembered result that is not plain JSON of the expected keys, with
+Project content too: a remembered result that is not plain JSON of the expected shape, with
 printable text and finite numbers, is not used (the figures are computed again).
 """
 
@@ -18,16 +21,18 @@ import hashlib
 import json
 import math
 import os
+from collections.abc import Callable
 from typing import Any
 
 from .. import __version__
-from ..store import CACHE_DIR, Project, read_cache, read_if_there, write_cache
-from ..summaries import Summaries
+from ..project import CACHE_DIR, Project
+from ..safefs import read_cache, read_if_there, write_cache
+from . import PROJECT_FILE
 from .activity import _git
-from .projectfile import project_file_path
 
-CACHE_NAME = "status-by-annotator.json"
-FORMAT = 1
+STATUS = "status-by-annotator"
+PLAN = "assign-plan"
+FORMAT = 2
 
 RESULT_KEYS = {"project_file", "annotators_per_document", "documents", "annotators", "reviewers", "throughput",
                "dated_by"}
@@ -49,36 +54,71 @@ def git_state(project: Project) -> list[Any] | None:
     return [head, st.st_size, st.st_mtime_ns]
 
 
-def status_key(project: Project, summaries: Summaries) -> list[Any]:
-    """What the figures depend on (see the module's docstring)."""
+def key_of(project: Project, digest: str) -> list[Any]:
+    """What the figures depend on (see the module's docstring); ``digest``: the listing's
+    (:func:`annotate.summaries.listing_digest`)."""
     try:
-        team = read_if_there(project_file_path(project), project.root)
+        team = read_if_there(project.root / PROJECT_FILE, project.root)
     except OSError:
         team = None
-    digest = hashlib.sha256(team).hexdigest() if team is not None else None
-    return [FORMAT, __version__, summaries.digest, digest, git_state(project)]
+    team_digest = hashlib.sha256(team).hexdigest() if team is not None else None
+    return [FORMAT, __version__, digest, team_digest, git_state(project)]
 
 
-def recall(project: Project, key: list[Any]) -> dict[str, Any] | None:
-    """The figures remembered for ``key``, when there are and they are of the expected shape."""
+def recall(project: Project, name: str, key: list[Any]) -> dict[str, Any] | None:
+    """The figures remembered as ``name`` for ``key``, when there are and they are of the expected shape."""
     with contextlib.suppress(OSError, ValueError, RecursionError):
-        data = json.loads(read_cache(project.root / CACHE_DIR / CACHE_NAME, project.root) or b"{}")
-        if type(data) is dict and data.get("key") == key and _usable(data.get("result")):
+        data = json.loads(read_cache(project.root / CACHE_DIR / f"{name}.json", project.root) or b"{}")
+        if type(data) is dict and data.get("key") == key and _plain(data.get("result")) \
+                and USABLE[name](data["result"]):
             return data["result"]
     return None
 
 
-def remember(project: Project, key: list[Any], result: dict[str, Any]) -> None:
-    """Keep the figures for ``key`` (best effort)."""
+def remember(project: Project, name: str, key: list[Any], result: dict[str, Any]) -> None:
+    """Keep the figures for ``key`` as ``name`` (best effort)."""
     payload = json.dumps({"key": key, "result": result}, ensure_ascii=False).encode("utf-8")
-    write_cache(project.root / CACHE_DIR / CACHE_NAME, payload, project.root)
+    write_cache(project.root / CACHE_DIR / f"{name}.json", payload, project.root)
 
 
-def _usable(result: Any) -> bool:
-    if type(result) is not dict or set(result) != RESULT_KEYS or not _plain(result):
+def _rows(x: Any, keys: set[str]) -> bool:
+    return type(x) is list and all(type(r) is dict and set(r) == keys for r in x)
+
+
+def _status_usable(result: Any) -> bool:
+    return type(result) is dict and set(result) == RESULT_KEYS and _rows(result["annotators"], ROW_KEYS)
+
+
+def _names(x: Any) -> bool:
+    return type(x) is list and all(type(v) is str for v in x)
+
+
+def _plan_usable(result: Any) -> bool:
+    """The shape ``annotate assign`` prints from (see :func:`annotate.team.figures.plan_data`)."""
+    if type(result) is not dict or set(result) != PLAN_KEYS:
+        return False
+    team, counts, plan = result["project_file"], result["documents"], result["plan"]
+    if type(team) is not dict or not {"annotators_per_document", "seed", "reviewers"} <= set(team) \
+            or type(team["annotators_per_document"]) is not int or not _names(team["reviewers"]):
+        return False
+    if type(counts) is not dict or not all(type(counts.get(k)) is int for k in COUNT_KEYS):
         return False
     rows = result["annotators"]
-    return type(rows) is list and all(type(r) is dict and set(r) == ROW_KEYS for r in rows)
+    if not _rows(rows, PLAN_ROW_KEYS) or not all(
+            type(r["annotator"]) is str and type(r["in_team"]) is bool and type(r["share"]) in (int, float, type(None))
+            and all(type(r[k]) is int for k in PLAN_ROW_KEYS - {"annotator", "in_team", "share"}) for r in rows):
+        return False
+    return _rows(plan, DOC_KEYS) and all(
+        type(d["document"]) is str and type(d["needed"]) is int and _names(d["assigned"]) and _names(d["unassigned"])
+        and type(d["status"]) is dict and all(type(v) is str for v in d["status"].values()) for d in plan)
+
+
+PLAN_KEYS = {"project_file", "documents", "annotators", "plan"}
+COUNT_KEYS = ("total", "selected", "ready_for_review", "adjudicated")
+PLAN_ROW_KEYS = {"annotator", "in_team", "share", "assigned", "done", "in_progress", "not_started",
+                 "unassigned_documents"}
+DOC_KEYS = {"document", "needed", "assigned", "unassigned", "status"}
+USABLE: dict[str, Callable[[Any], bool]] = {STATUS: _status_usable, PLAN: _plan_usable}
 
 
 def _plain(x: Any) -> bool:

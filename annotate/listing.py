@@ -1,0 +1,180 @@
+"""One walk of a project's ``seeds/`` and ``labels/``: every source, metadata file, label file, journal and
+boundary change file, with each one's size and modification time when asked, and a digest of it all.
+
+Every look at the whole project starts here (:mod:`annotate.summaries` keys its cache on
+what the walk found; :mod:`annotate.team.remembered` keeps the team's figures on its
+digest). Lean on purpose: no pydantic, no YAML, so a command that answers from what it
+remembered pays for the walk and little else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .project import SOURCE_SUFFIXES
+from .safefs import outside_reason
+
+if TYPE_CHECKING:
+    from .project import Project
+
+Stat = tuple[int, int]
+"""A file's size and modification time (ns)."""
+
+NO_FILE: Stat = (-1, -1)
+"""The stat of a file that is not there (or could not be stat'ed)."""
+
+META_SUFFIX = ".meta.yaml"
+"""A document's metadata file (see :mod:`annotate.metadata`)."""
+
+UNITS_PREFIX = "_units-"
+"""Boundary change files are ``labels/<doc>/_units-<name>.yaml`` (see :mod:`annotate.boundaries`)."""
+
+LISTING_FORMAT = 1
+"""Part of :func:`listing_digest`: a new way of listing gives new digests."""
+
+
+@dataclass
+class Listing:
+    """What one walk of ``seeds/`` and ``labels/`` found: names (a listing of 100,000 documents stays small), and
+    with ``stat`` the size and modification time of each file, taken on the way."""
+
+    sources: dict[str, str] = field(default_factory=dict)
+    """doc id -> its source's path, sorted by id (links leading outside the project left out)."""
+    meta: dict[str, str] = field(default_factory=dict)
+    """doc id -> its metadata file's path."""
+    labels: dict[str, list[str]] = field(default_factory=dict)
+    """doc id -> annotator names of its label files, sorted (links leading outside left out)."""
+    units: dict[str, list[str]] = field(default_factory=dict)
+    """doc id -> its boundary change files (``_units-*.yaml``), sorted."""
+    links: list[str] = field(default_factory=list)
+    """Every symbolic link met (paths)."""
+    stats: dict[str, Stat] = field(default_factory=dict)
+    """With ``stat``: doc id -> its source's size and mtime; ``meta:<doc id>`` -> its metadata file's."""
+    files: dict[str, list[list[list[Any]]]] = field(default_factory=dict)
+    """With ``stat``: doc id -> [[name, size, mtime_ns, journal size, journal mtime_ns] of each label file (no
+    journal: -1, -1)], [[name, size, mtime_ns] of each boundary change file]]: the key's files."""
+
+
+def _entries(folder: str) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as it:
+            return list(it)
+    except OSError:
+        return []
+
+
+def _stat_of(entry: os.DirEntry[str]) -> Stat:
+    try:
+        st = entry.stat()
+    except OSError:
+        return NO_FILE
+    return (st.st_size, st.st_mtime_ns)
+
+
+def _walk(root: Path, top: Path, listing: Listing, visit: Callable[[str, list[os.DirEntry[str]]], None]) -> None:
+    """Call ``visit(folder's path under top, its entries)`` for ``top`` and every folder below (links not followed;
+    links met recorded, and left out when they lead outside the project)."""
+    if top.is_symlink():
+        listing.links.append(str(top))
+        if outside_reason(root, top):
+            return
+    stack = [(str(top), "")]
+    while stack:
+        folder, prefix = stack.pop()
+        entries = []
+        for entry in _entries(folder):
+            if entry.is_symlink():
+                listing.links.append(entry.path)
+                if outside_reason(root, entry.path) or entry.is_dir():
+                    continue  # out: refused; in: a linked folder is not descended (as Project.documents)
+            elif entry.is_dir(follow_symlinks=False):
+                stack.append((entry.path, f"{prefix}{entry.name}/"))
+                continue
+            entries.append(entry)
+        visit(prefix, entries)
+
+
+def list_project(project: Project, labels: bool = True, stat: bool = False) -> Listing:
+    """Walk ``seeds/`` and ``labels/`` once: every source, metadata file, label file, journal and boundary file.
+
+    ``labels=False``: ``seeds/`` only. ``stat``: each file's size and mtime too (:attr:`Listing.stats`,
+    :attr:`Listing.files`).
+    """
+    listing = Listing()
+    sources: dict[str, str] = {}
+    stats = listing.stats
+
+    def seeds(prefix: str, entries: list[os.DirEntry[str]]) -> None:
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            if name.endswith(SOURCE_SUFFIXES):
+                doc_id = prefix + name.rsplit(".", 1)[0]
+                sources[doc_id] = entry.path
+            elif name.endswith(META_SUFFIX):
+                doc_id = prefix + name[: -len(META_SUFFIX)]
+                listing.meta[doc_id] = entry.path
+                doc_id = f"meta:{doc_id}"
+            else:
+                continue
+            if stat:
+                stats[doc_id] = _stat_of(entry)
+
+    def label_folder(prefix: str, entries: list[os.DirEntry[str]]) -> None:
+        doc_id = sys.intern(prefix[:-1])
+        names, units, journals = {}, {}, {}
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                if name.endswith(".journal"):
+                    journals[name[1:-8]] = entry
+            elif name.startswith("_"):
+                if name.startswith(UNITS_PREFIX) and name.endswith(".yaml"):
+                    units[name] = entry
+            elif name.endswith(".yaml"):
+                names[sys.intern(name[:-5])] = entry
+        if not doc_id or not (names or units):
+            return
+        if names:
+            listing.labels[doc_id] = sorted(names)
+        if units:
+            listing.units[doc_id] = sorted(units)
+        if stat:
+            listing.files[doc_id] = _folder_key(names, journals, units)
+
+    _walk(project.root, project.seeds, listing, seeds)
+    if labels:
+        _walk(project.root, project.labels, listing, label_folder)
+    listing.sources = dict(sorted(sources.items()))
+    listing.labels = dict(sorted(listing.labels.items()))
+    return listing
+
+
+def listing_digest(listing: Listing) -> str:
+    """A digest of what every summary depends on: the name, size and modification time of every source, metadata
+    file, label file, journal and boundary file the walk met (with ``stat``), and the links met.
+
+    The same digest, the same files as when it was taken: whatever was computed from them then holds
+    (:mod:`annotate.team.remembered` keeps the team's figures on it, without reading the summaries back).
+    """
+    text = json.dumps([LISTING_FORMAT, listing.sources, listing.stats, listing.files, listing.links],
+                      separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _folder_key(names: dict[str, os.DirEntry[str]], journals: dict[str, os.DirEntry[str]],
+                units: dict[str, os.DirEntry[str]]) -> list[list[list[Any]]]:
+    """The files part of a document's key (see :attr:`Listing.files`), from its folder's entries."""
+    files = []
+    for name in sorted(names):
+        journal = journals.get(name)
+        files.append([name, *_stat_of(names[name]), *(_stat_of(journal) if journal is not None else NO_FILE)])
+    return [files, [[unit, *_stat_of(units[unit])] for unit in sorted(units)]]
