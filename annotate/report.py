@@ -96,10 +96,7 @@ def print_status(project: Project, rows: Callable[[], Iterable[dict[str, Any]]],
     ``rows()`` gives the rows (it is called once for each pass: errors, widths, the tables).
     """
     console = console or output_console()
-    for r in rows():
-        if r.get("error"):
-            console.print(f"[red]{escape(r['error'])}[/red]", soft_wrap=True)
-    widths = _status_widths(rows(), unstarted)
+    widths = _status_widths(rows(), unstarted, console)
     table = StreamedTable(console, STATUS_COLUMNS, widths, f"annotate status: {project.root}")
     table.start()
     stale, documents, reviewed = [], set(), False
@@ -134,10 +131,13 @@ def _status_cells(r: dict[str, Any]) -> list[str]:
             str(r["orphans"])]
 
 
-def _status_widths(rows: Iterable[dict[str, Any]], unstarted: list[str]) -> list[int]:
-    """The widths of the status table's columns (as rich makes them: the longest value of each)."""
+def _status_widths(rows: Iterable[dict[str, Any]], unstarted: list[str], console: Console) -> list[int]:
+    """The widths of the status table's columns (as rich makes them: the longest value of each); the errors are
+    printed on the way (before the table)."""
     widths = [max(map(len, unstarted), default=0), 1, 0, 0, 11 if unstarted else 0, 0, 0]
     for r in rows:
+        if r.get("error"):
+            console.print(f"[red]{escape(r['error'])}[/red]", soft_wrap=True)
         widths = [max(w, len(c)) for w, c in zip(widths, _status_cells(r), strict=True)]
     return widths
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,7 @@ from .errors import AnnotateError
 from .models import LabelFile
 from .reading import check_identity, load_current
 from .session import LabelSession
+from .status import iter_status_rows
 from .store import Document, Project, check_against, iter_label_files, read_file
 
 Progress = Callable[[str, int, int], None]
@@ -108,41 +109,3 @@ def status_rows(project: Project, progress: Progress | None = None) -> list[dict
     return list(iter_status_rows(project, read_summaries(project, progress)))
 
 
-def iter_status_rows(project: Project, summaries: Any) -> Iterator[dict[str, Any]]:
-    """The rows of :func:`status_rows` one at a time, from :func:`annotate.summaries.read_summaries`'s result."""
-    for doc_id, summary in summaries.documents.items():
-        review = {"agreed": summary.agreed, "disagreed": summary.disagreed, "adjudicated": summary.adjudicated}
-        for name, f in summary.files.items():
-            if f.error is not None:
-                yield _error_row(doc_id, name, f.error)
-                continue
-            yield {"document": doc_id, "annotator": name, "labeled": f.labeled, "total": f.total,
-                   "unsure": f.unsure, "orphans": f.orphans, "stale": f.stale, **review}
-    for where, reason in project.refused(links=summaries.links):
-        yield _refused_row(where, reason)
-
-
-def _refused_row(where: str, reason: str) -> dict[str, Any]:
-    """A file or folder that leads outside the project: listed with why, never read."""
-    parts = where.split("/")
-    if parts[0] == "labels" and len(parts) > 2 and where.endswith(".yaml"):
-        doc, name = "/".join(parts[1:-1]), parts[-1].removesuffix(".yaml")
-    else:
-        doc, name = where, "-"
-    return {**_error_row(doc, name, f"{where}: {reason}"), "refused": where}
-
-
-def _error_row(doc_id: str, name: str, error: str) -> dict[str, Any]:
-    return {"document": doc_id, "annotator": name, "labeled": 0, "total": 0, "unsure": 0, "orphans": 0,
-            "error": error}
-
-
-def unstarted_documents(project: Project, summaries: Any = None) -> list[str]:
-    """Documents nobody has a label file for yet (``summaries``: :func:`annotate.summaries.read_summaries`'s result,
-    when the caller has it)."""
-    if summaries is not None:
-        return [d for d, s in summaries.documents.items() if not s.files]
-    from .summaries import list_project
-
-    listing = list_project(project)
-    return [d for d in listing.sources if d not in listing.labels]

@@ -22,7 +22,7 @@ from annotate.store import Project
 from annotate.team.assign import DRAW_CACHE, plan, team_state
 from annotate.team.projectfile import load_project_file
 from annotate.team.queues import DONE, IN_PROGRESS, NOT_STARTED, UNASSIGNED_WORK, annotator_queue, queue_counts
-from annotate.team.remembered import PLAN, STATUS
+from annotate.team.remembered import PLAN, ROWS, STATUS
 
 F, S, Q, OP = TRUTH
 
@@ -47,7 +47,8 @@ def team(tmp_path: Path) -> Project:
 
 
 COMMANDS = [("assign",), ("assign", "--json"), ("assign", "--review", "--json"), ("assign", "--annotator", "bob"),
-            ("status", "--by", "annotator", "--json"), ("status", "--by", "annotator"), ("status", "--json")]
+            ("status", "--by", "annotator", "--json"), ("status", "--by", "annotator"), ("status", "--json"),
+            ("status",)]
 
 
 def outputs(project: Project) -> dict[tuple[str, ...], str]:
@@ -62,7 +63,7 @@ def clear(project: Project) -> None:
 def test_a_warm_run_prints_what_a_cold_one_does_and_reads_no_label_file(team: Project,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     cold = outputs(team)
-    for name in ("summaries.json", "figures.json", DRAW_CACHE, f"{STATUS}.json", f"{PLAN}.json"):
+    for name in ("summaries.json", "figures.json", DRAW_CACHE, f"{STATUS}.json", f"{PLAN}.json", f"{ROWS}.json"):
         assert (team.root / CACHE_DIR / name).is_file(), name
     no_reading(monkeypatch)
     assert outputs(team) == cold
@@ -71,7 +72,8 @@ def test_a_warm_run_prints_what_a_cold_one_does_and_reads_no_label_file(team: Pr
 def test_the_plan_and_the_figures_are_remembered_without_reading_the_summaries(
         team: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing changed: assign and status --by annotator answer from the walk and what they remembered."""
-    remembered = [("assign",), ("assign", "--json"), ("status", "--by", "annotator", "--json")]
+    remembered = [("assign",), ("assign", "--json"), ("status", "--by", "annotator", "--json"), ("status",),
+                  ("status", "--json")]
     cold = {args: cli(team, *args).stdout for args in remembered}
 
     def no(*_: Any, **__: Any) -> None:
@@ -166,6 +168,37 @@ def test_a_remembered_plan_of_the_wrong_shape_is_made_again(team: Project, damag
     damage_file(team.root / CACHE_DIR / f"{PLAN}.json", damage)
     assert cli(team, "assign", "--json").stdout == expected
     assert cli(team, "assign").exit_code == 0
+
+
+ROWS_DAMAGED = {
+    "not json": b"[",
+    "another key": lambda d: d.update(key=[0]),
+    "a row too short": lambda d: d["result"]["rows"].__setitem__(0, ["d00"]),
+    "an empty row": lambda d: d["result"]["rows"].__setitem__(0, []),
+    "a negative count": lambda d: d["result"]["rows"][0].__setitem__(2, -1),
+    "a count that is text": lambda d: d["result"]["rows"][0].__setitem__(3, "4"),
+    "an escape in a name": lambda d: d["result"]["rows"][0].__setitem__(1, "\x1b]0;pwned\x07"),
+    "unstarted that are not names": lambda d: d["result"].update(unstarted=[1]),
+}
+
+
+@pytest.mark.parametrize("damage", ROWS_DAMAGED.values(), ids=ROWS_DAMAGED.keys())
+def test_remembered_status_rows_of_the_wrong_shape_are_made_again(team: Project, damage: Any) -> None:
+    expected = {args: cli(team, *args).stdout for args in (("status", "--json"), ("status",))}
+    damage_file(team.root / CACHE_DIR / f"{ROWS}.json", damage)
+    assert cli(team, "status", "--json").stdout == expected[("status", "--json")]
+    assert cli(team, "status").stdout == expected[("status",)]
+
+
+def test_a_link_out_is_listed_though_the_rows_are_remembered(team: Project, tmp_path: Path) -> None:
+    """Links out are looked at on every run (schemas/ and .annotate/ are not in the walk's digest)."""
+    cli(team, "status", "--json")
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("name: x\n", encoding="utf-8")
+    (team.schemas / "evil.yaml").symlink_to(secret)
+    rows = json.loads(cli(team, "status", "--json").stdout)
+    assert [r["refused"] for r in rows if "refused" in r] == ["schemas/evil.yaml"]
+    assert "schemas/evil.yaml" in cli(team, "status").stdout
 
 
 def damage_file(cache: Path, damage: Any) -> None:

@@ -79,21 +79,18 @@ def status(ctx: click.Context, as_json: bool, by: str) -> None:
 
         print_annotator_status(ctx, as_json)
         return
-    from ..summaries import read_summaries
-    from ..validate import iter_status_rows
+    from ..status import status_view
     from .progress import progress_bar
 
     project = project_of(ctx)
     with progress_bar() as progress:
-        summaries = read_summaries(project, progress)
-    rows = iter_status_rows(project, summaries)
+        view = status_view(project, progress)
     if as_json:
-        echo_json_list(rows)
+        echo_json_list(view.rows())
         return
     from ..report import print_status
-    from ..validate import unstarted_documents
 
-    print_status(project, lambda: iter_status_rows(project, summaries), unstarted_documents(project, summaries))
+    print_status(project, view.rows, view.unstarted)
 
 
 def echo_json_list(items: Iterable[Any], chunk: int = 1000) -> None:

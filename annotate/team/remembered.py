@@ -32,6 +32,7 @@ from .activity import _git
 
 STATUS = "status-by-annotator"
 PLAN = "assign-plan"
+ROWS = "status-rows"
 FORMAT = 2
 
 RESULT_KEYS = {"project_file", "annotators_per_document", "documents", "annotators", "reviewers", "throughput",
@@ -54,14 +55,17 @@ def git_state(project: Project) -> list[Any] | None:
     return [head, st.st_size, st.st_mtime_ns]
 
 
-def key_of(project: Project, digest: str) -> list[Any]:
+def key_of(project: Project, digest: str, team: bool = True) -> list[Any]:
     """What the figures depend on (see the module's docstring); ``digest``: the listing's
-    (:func:`annotate.summaries.listing_digest`)."""
+    (:func:`annotate.listing.listing_digest`). ``team=False``: the files alone (``annotate status``'s rows
+    depend neither on the project file nor on git)."""
+    if not team:
+        return [FORMAT, __version__, digest]
     try:
-        team = read_if_there(project.root / PROJECT_FILE, project.root)
+        found = read_if_there(project.root / PROJECT_FILE, project.root)
     except OSError:
-        team = None
-    team_digest = hashlib.sha256(team).hexdigest() if team is not None else None
+        found = None
+    team_digest = hashlib.sha256(found).hexdigest() if found is not None else None
     return [FORMAT, __version__, digest, team_digest, git_state(project)]
 
 
@@ -118,7 +122,21 @@ COUNT_KEYS = ("total", "selected", "ready_for_review", "adjudicated")
 PLAN_ROW_KEYS = {"annotator", "in_team", "share", "assigned", "done", "in_progress", "not_started",
                  "unassigned_documents"}
 DOC_KEYS = {"document", "needed", "assigned", "unassigned", "status"}
-USABLE: dict[str, Callable[[Any], bool]] = {STATUS: _status_usable, PLAN: _plan_usable}
+def _rows_usable(result: Any) -> bool:
+    """``annotate status``'s rows (see :mod:`annotate.status`): [document, annotator, labeled, total, unsure,
+    orphans, stale, agreed, disagreed, adjudicated], or [document, annotator, error]; and the unstarted."""
+    if type(result) is not dict or set(result) != {"rows", "unstarted"} or not _names(result["unstarted"]):
+        return False
+    rows = result["rows"]
+    return type(rows) is list and all(
+        type(r) is list and len(r) in (3, 10) and type(r[0]) is str and type(r[1]) is str and (
+            (len(r) == 3 and type(r[2]) is str)
+            or (len(r) == 10 and type(r[6]) is bool and all(type(v) is int and v >= 0 for v in r[2:6])
+                and all(type(v) is int and v >= 0 for v in r[7:])))
+        for r in rows)
+
+
+USABLE: dict[str, Callable[[Any], bool]] = {STATUS: _status_usable, PLAN: _plan_usable, ROWS: _rows_usable}
 
 
 def _plain(x: Any) -> bool:
