@@ -138,6 +138,38 @@ async def test_n_opens_the_next_document_of_the_queue_with_the_rest_following(te
         await until(pilot, lambda: app.screen is home and home._selected() == "d04")
 
 
+def slow_read(monkeypatch: pytest.MonkeyPatch, seconds: float = 0.5) -> None:
+    """The home screen's read of the label files takes ``seconds`` longer (on its thread)."""
+    import time
+
+    from annotate.tui import home as home_module
+
+    real = home_module.team_state
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(seconds)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(home_module, "team_state", slow)
+
+
+@pytest.mark.parametrize("key", ["enter", "n"])
+@run_async
+async def test_a_key_pressed_while_the_files_are_read_is_done_when_they_are(
+        team: Project, monkeypatch: pytest.MonkeyPatch, key: str) -> None:
+    """Enter (the first document of the queue is selected) or n, pressed before the list is there, is not lost."""
+    slow_read(monkeypatch)
+    todo = [d.id for d in annotator_queue(team_state(team), "alice").todo]
+    app = app_for(team, "alice")
+    async with app.run_test(size=(110, 32)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        home = app.screen
+        assert not home.ready and "reading the team's label files" in text_of(home, "#bar")
+        await pilot.press(key)
+        screen = await wait_for_document(pilot)
+        assert home.ready and isinstance(screen, LabelScreen) and screen.doc.id == todo[0]
+
+
 @run_async
 async def test_n_skips_a_document_whose_source_cannot_be_read(team: Project) -> None:
     (team.seeds / "d04.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")

@@ -251,6 +251,13 @@ class DocumentTable(DataTable):
         Binding("end", "last_row", "last", show=False, id="home.last"),
     ]
 
+    def action_select_cursor(self) -> None:
+        """Enter: the selected row; before the rows are read, the screen keeps the key until they are."""
+        if not self.row_count and isinstance(self.screen, HomeScreen):
+            self.screen.action_open()
+            return
+        super().action_select_cursor()
+
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         """The table's size, without measuring the new rows' cells: every column here has its width set and every
         row is one line, so the measures would change nothing (and take most of a second for 10,000 rows)."""
@@ -339,6 +346,8 @@ class HomeScreen(Screen[None]):
         """The rows were read at least once (until then the bar says they are being read)."""
         self._generation = 0
         self._sources_ok: set[str] = set()
+        self._pending: str | None = None
+        """``open`` or ``next`` pressed before the rows were read: done once they are (a key is never lost)."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="bar")
@@ -424,6 +433,11 @@ class HomeScreen(Screen[None]):
         self.refresh_bindings()
         self._show_rows(self.select or event.current)
         self.select = None
+        pending, self._pending = self._pending, None
+        if pending == "open":
+            self.action_open()
+        elif pending == "next":
+            self.action_next()
 
     def _set_team_queue(self, queue: Queue | None) -> None:
         """Tell the app this user's queue (the completion box offers its next document)."""
@@ -638,7 +652,7 @@ class HomeScreen(Screen[None]):
         if action in self.TEAM_ACTIONS:
             if not self.team_file:
                 return False
-            return None if self.view is None else True  # shown, but waiting for the team's files to be read
+            return None if self.view is None and self.ready else True  # before the read: kept until it ends
         return True
 
     def action_filter(self) -> None:
@@ -740,6 +754,9 @@ class HomeScreen(Screen[None]):
     def action_open(self) -> None:
         """Open the selected document for labeling; the unfinished documents after it follow (with a project
         file, the documents of the queue). A document in the reviewer's list opens for review."""
+        if not self.ready:
+            self._pending = "open"
+            return
         r = self._openable()
         if r is None:
             return
@@ -751,6 +768,9 @@ class HomeScreen(Screen[None]):
     def action_next(self) -> None:
         """Open the next document of the queue (in progress first, then not started), the rest of the queue
         after it; when nothing is left to label, a reviewer gets the next document ready for review."""
+        if not self.ready:
+            self._pending = "next"
+            return
         view = self.view
         if view is None:
             return
