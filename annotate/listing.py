@@ -2,7 +2,7 @@
 boundary change file, with each one's size and modification time when asked, and a digest of it all.
 
 Every look at the whole project starts here (:mod:`annotate.summaries` keys its cache on
-what the walk found; :mod:`annotate.team.remembered` keeps the team's figures on its
+what the walk found; :mod:`annotate.remembered` keeps what commands printed on its
 digest). Lean on purpose: no pydantic, no YAML, so a command that answers from what it
 remembered pays for the walk and little else.
 """
@@ -163,7 +163,7 @@ def listing_digest(listing: Listing) -> str:
     file, label file, journal and boundary file the walk met (with ``stat``), and the links met.
 
     The same digest, the same files as when it was taken: whatever was computed from them then holds
-    (:mod:`annotate.team.remembered` keeps the team's figures on it, without reading the summaries back).
+    (:mod:`annotate.remembered` keeps what commands printed on it, without reading the summaries back).
     """
     text = json.dumps([LISTING_FORMAT, listing.sources, listing.stats, listing.files, listing.links],
                       separators=(",", ":"))

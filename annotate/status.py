@@ -3,7 +3,7 @@
 A warm ``annotate status`` on 20,000 label files would read every document's summary back
 (a tenth of a second and the modules that make them); the rows depend on the files alone,
 so they are kept in ``.annotate/cache/status-rows.json`` on the listing's digest
-(:func:`annotate.listing.listing_digest`, see :mod:`annotate.team.remembered`) and printed
+(:func:`annotate.listing.listing_digest`, see :mod:`annotate.remembered`) and printed
 from there while no file changed. What leads outside the project (links out, in
 ``schemas/`` and ``.annotate/`` too) is looked at every time, never remembered.
 """
@@ -31,7 +31,7 @@ class StatusView:
 
 def status_view(project: Project, progress: Progress | None = None) -> StatusView:
     """The rows and the unstarted documents: remembered when no file changed since, else from the summaries."""
-    from .team.remembered import ROWS, key_of, recall, remember
+    from .remembered import ROWS, key_of, recall, remember
 
     listing = list_project(project, stat=True)
     key = key_of(project, listing_digest(listing), team=False)

@@ -18,11 +18,11 @@ from annotate import summaries
 from annotate.cli import main
 from annotate.models import GOLD
 from annotate.project import CACHE_DIR
+from annotate.remembered import PLAN, ROWS, STATUS
 from annotate.store import Project
 from annotate.team.assign import DRAW_CACHE, plan, team_state
 from annotate.team.projectfile import load_project_file
 from annotate.team.queues import DONE, IN_PROGRESS, NOT_STARTED, UNASSIGNED_WORK, annotator_queue, queue_counts
-from annotate.team.remembered import PLAN, ROWS, STATUS
 
 F, S, Q, OP = TRUTH
 

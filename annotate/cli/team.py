@@ -42,7 +42,7 @@ def _state(ctx: click.Context, dated: bool = False) -> Any:
 def assign(ctx: click.Context, as_json: bool, check: bool, who: str | None, review: bool) -> None:
     """Who labels which document, from annotate.yaml (rendezvous hashing: the same plan on every clone)."""
     if not (review or check or who is not None):
-        from ..team.remembered import PLAN
+        from ..remembered import PLAN
 
         data = _remembered(ctx, PLAN, _plan)
         if as_json:
@@ -180,9 +180,9 @@ def _document_lines(plan: list[dict[str, Any]]) -> list[str]:
 def print_annotator_status(ctx: click.Context, as_json: bool) -> None:
     """``annotate status --by annotator``: progress and quality per annotator (JSON, or tables).
 
-    The figures of last time when nothing they come from changed (:mod:`annotate.team.remembered`).
+    The figures of last time when nothing they come from changed (:mod:`annotate.remembered`).
     """
-    from ..team.remembered import STATUS
+    from ..remembered import STATUS
 
     def compute(project: Any, listing: Any) -> dict[str, Any]:
         from ..summaries import add_figures, read_summaries
@@ -205,7 +205,7 @@ def _remembered(ctx: click.Context, name: str, compute: Any) -> dict[str, Any]:
     """The figures remembered as ``name`` when the project's files, its project file and git's view did not
     change since; else ``compute(project, listing)``'s, remembered for next time."""
     from ..listing import list_project, listing_digest
-    from ..team.remembered import key_of, recall, remember
+    from ..remembered import key_of, recall, remember
     from . import collector_paused
 
     project = project_of(ctx)

@@ -1,7 +1,7 @@
-"""The team's figures of last time (``status --by annotator``, ``assign``'s plan), remembered while nothing they
-come from has changed.
+"""What a command printed last time (``status``'s rows, ``status --by annotator``'s figures, ``assign``'s plan),
+remembered while nothing it comes from has changed.
 
-Those figures need every label file's summary: read back from the per-file cache
+Those need every label file's summary: read back from the per-file cache
 (:mod:`annotate.summaries`) that is most of a second for 20,000 label files, several times a
 directory listing, and the plan and the figures on top. But they depend only on the files
 (the listing's digest: the name, size and time of every source, label file, journal and
@@ -24,11 +24,11 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from .. import __version__
-from ..project import CACHE_DIR, Project
-from ..safefs import read_cache, read_if_there, write_cache
-from . import PROJECT_FILE
-from .activity import _git
+from . import __version__
+from .project import CACHE_DIR, Project
+from .safefs import read_cache, read_if_there, write_cache
+from .team import PROJECT_FILE
+from .team.activity import _git
 
 STATUS = "status-by-annotator"
 PLAN = "assign-plan"
