@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import __version__
+from .listing import Listing, list_project, listing_digest
 from .project import CACHE_DIR, Project
 from .safefs import read_cache, read_if_there, write_cache
 from .team import PROJECT_FILE
@@ -67,6 +68,19 @@ def key_of(project: Project, digest: str, team: bool = True) -> list[Any]:
         found = None
     team_digest = hashlib.sha256(found).hexdigest() if found is not None else None
     return [FORMAT, __version__, digest, team_digest, git_state(project)]
+
+
+def answer(project: Project, name: str, compute: Callable[[Listing], dict[str, Any]], team: bool = True
+           ) -> tuple[dict[str, Any], Listing]:
+    """What was remembered as ``name`` when nothing it comes from changed since (see :func:`key_of`), else
+    ``compute(listing)``'s, remembered for next time; and the walk (one per run: the caller may use it)."""
+    listing = list_project(project, stat=True)
+    key = key_of(project, listing_digest(listing), team)
+    result = recall(project, name, key)
+    if result is None:
+        result = compute(listing)
+        remember(project, name, key, result)
+    return result, listing
 
 
 def recall(project: Project, name: str, key: list[Any]) -> dict[str, Any] | None:

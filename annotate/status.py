@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .listing import list_project, listing_digest
+from .listing import Listing, list_project
 
 if TYPE_CHECKING:
     from .project import Project
@@ -31,20 +31,17 @@ class StatusView:
 
 def status_view(project: Project, progress: Progress | None = None) -> StatusView:
     """The rows and the unstarted documents: remembered when no file changed since, else from the summaries."""
-    from .remembered import ROWS, key_of, recall, remember
+    from .remembered import ROWS, answer
 
-    listing = list_project(project, stat=True)
-    key = key_of(project, listing_digest(listing), team=False)
-    found = recall(project, ROWS, key)
-    if found is None:
+    def compute(listing: Listing) -> dict[str, Any]:
         from .summaries import read_summaries
 
         summaries = read_summaries(project, progress, listing=listing)
-        found = {"rows": list(compact_rows(summaries)), "unstarted": unstarted_of(summaries)}
-        remember(project, ROWS, key, found)
+        return {"rows": list(compact_rows(summaries)), "unstarted": unstarted_of(summaries)}
+
+    found, listing = answer(project, ROWS, compute, team=False)
     kept: list[list[Any]] = found["rows"]
-    links = listing.links
-    return StatusView(lambda: _rows(project, kept, links), found["unstarted"])
+    return StatusView(lambda: _rows(project, kept, listing.links), found["unstarted"])
 
 
 def _rows(project: Project, kept: list[list[Any]], links: list[str]) -> Iterator[dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -201,22 +202,15 @@ def print_annotator_status(ctx: click.Context, as_json: bool) -> None:
     _print_status(result)
 
 
-def _remembered(ctx: click.Context, name: str, compute: Any) -> dict[str, Any]:
+def _remembered(ctx: click.Context, name: str, compute: Callable[[Any, Any], dict[str, Any]]) -> dict[str, Any]:
     """The figures remembered as ``name`` when the project's files, its project file and git's view did not
-    change since; else ``compute(project, listing)``'s, remembered for next time."""
-    from ..listing import list_project, listing_digest
-    from ..remembered import key_of, recall, remember
+    change since; else ``compute(project, listing)``'s (see :func:`annotate.remembered.answer`)."""
+    from ..remembered import answer
     from . import collector_paused
 
     project = project_of(ctx)
     with collector_paused():  # millions of objects that stay while every label file is summed up
-        listing = list_project(project, stat=True)
-        key = key_of(project, listing_digest(listing))
-        result = recall(project, name, key)
-        if result is None:
-            result = compute(project, listing)
-            remember(project, name, key, result)
-    return result
+        return answer(project, name, lambda listing: compute(project, listing))[0]
 
 
 @main.command()
