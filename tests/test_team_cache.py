@@ -179,6 +179,8 @@ ROWS_DAMAGED = {
     "a count that is text": lambda d: d["result"]["rows"][0].__setitem__(3, "4"),
     "an escape in a name": lambda d: d["result"]["rows"][0].__setitem__(1, "\x1b]0;pwned\x07"),
     "unstarted that are not names": lambda d: d["result"].update(unstarted=[1]),
+    "an escape in an unstarted name": lambda d: d["result"].update(unstarted=["\x1b[2J"]),
+    "an escape in an error": lambda d: d["result"]["rows"].__setitem__(0, ["d00", "alice", "x\x1b[2J"]),
 }
 
 
