@@ -732,6 +732,25 @@ def test_review_starts_the_screen_with_the_chosen_annotators(pair: Project, runs
     assert runs[0].tagset is not None and runs[0].tagset.name == "claim-types" and runs[0].role is None
 
 
+def test_review_without_a_document_opens_the_first_ready_for_review(project: Project,
+                                                                     runs: list[AppOptions]) -> None:
+    label_as(project, "alice", [x or F for x in ALICE])  # both finished: ready for review
+    label_as(project, "bob", [x or F for x in BOB])
+    result = cli(project, "review", "--reviewer", REVIEWER)
+    assert result.exit_code == 0 and f"reviewing {DOC} (1 ready for review)" in result.stderr
+    assert [(c.annotator, [d.id for d in c.documents]) for c in runs] == [(REVIEWER, [DOC])]
+    label_as(project, GOLD, [x or F for x in ALICE])  # adjudicated: nothing left to review
+    assert "nothing is ready for review" in one_line_error(cli(project, "review", "--reviewer", REVIEWER))
+
+
+def test_review_without_a_document_when_nothing_is_ready_is_exit_2(project: Project,
+                                                                     runs: list[AppOptions]) -> None:
+    label_as(project, "alice", ALICE[:3])  # started, not finished: not ready for review
+    line = one_line_error(cli(project, "review", "--reviewer", REVIEWER))
+    assert "nothing is ready for review" in line and "annotate review DOC" in line
+    assert runs == [] and not gold_path(project).exists()
+
+
 def test_review_while_another_review_holds_gold_is_exit_2(pair: Project, runs: list[AppOptions]) -> None:
     lock = LabelLock(gold_path(pair), "annotate review (dana)")
     lock.acquire()

@@ -84,16 +84,19 @@ def _queue(project: Any, annotator: str) -> list[Any] | None:
 
 
 @main.command()
-@click.argument("doc")
+@click.argument("doc", required=False)
 @click.option("--annotators", default=None, help="Comma-separated annotators to compare (default: all).")
 @click.option("--reviewer", default=None, help="Your name as reviewer (default: $ANNOTATE_ANNOTATOR or login).")
 @click.option("--scheme", default=None, help="Tagset name or file (default: the annotators' tagset).")
 @root_option
 @click.pass_context
 @user_errors
-def review(ctx: click.Context, doc: str, annotators: str | None, reviewer: str | None,
+def review(ctx: click.Context, doc: str | None, annotators: str | None, reviewer: str | None,
            scheme: str | None) -> None:
-    """Compare annotators on a document and decide gold labels (saved to labels/DOC/gold.yaml)."""
+    """Compare annotators on a document and decide gold labels (saved to labels/DOC/gold.yaml).
+
+    Without DOC: the first document ready for review (every annotator done, gold labels not
+    complete; one already in review first), as the home screen lists them."""
     with collector_paused():  # a screen starts: see collector_paused
         from ..models import GOLD
         from ..store import annotator_name
@@ -102,7 +105,7 @@ def review(ctx: click.Context, doc: str, annotators: str | None, reviewer: str |
         name = annotator_name(reviewer or ctx.find_root().params.get("annotator"))
         if name == GOLD:
             raise AnnotateError("--reviewer: gold is reserved for the adjudicated labels; use your own name")
-        document = project.document(doc)
+        document = project.document(doc) if doc is not None else _first_to_review(project)
         project.read_source(document)
         names = [a.strip() for a in annotators.split(",") if a.strip()] if annotators else []
         from ..tui.options import AppOptions, review_options
@@ -115,3 +118,16 @@ def review(ctx: click.Context, doc: str, annotators: str | None, reviewer: str |
         from ..tui.app import run_app
 
         sys.exit(run_app(options))
+
+
+def _first_to_review(project: Any) -> Any:
+    """The first document of the review queue (see :func:`annotate.team.queues.review_queue`), or an error."""
+    from ..team import team_state
+    from ..team.queues import review_queue
+
+    ready = review_queue(team_state(project, figures=False))
+    if not ready:
+        raise AnnotateError("nothing is ready for review (a document is once every annotator has finished it and"
+                            " its gold labels are not complete): name one, annotate review DOC")
+    click.echo(f"reviewing {ready[0].doc.id} ({len(ready)} ready for review)", err=True)
+    return ready[0].doc
