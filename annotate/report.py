@@ -53,11 +53,17 @@ class StreamedTable:
         if console.is_terminal:  # as rich does on a terminal: the first column gives way, its cells cut with …
             over = sum(w + 3 for w in self.widths) + 1 - console.width
             self.widths[0] = max(len(columns[0][0]), 8, self.widths[0] - max(0, over))
+        cells = [f"{{:{'>' if justify == 'right' else '<'}{w}}}" for w, (_, justify) in zip(self.widths, columns,
+                                                                                              strict=True)]
+        self._format = {edge: f"{edge} " + f" {edge} ".join(cells) + f" {edge}" for edge in "│┃"}
+        """Each line's format, for a row whose cells all fit their columns (nothing to cut)."""
 
     def _line(self, left: str, fill: str, middle: str, right: str) -> str:
         return left + middle.join(fill * (w + 2) for w in self.widths) + right
 
     def _cells(self, cells: list[str], edge: str) -> str:
+        if all(map(int.__le__, map(len, cells), self.widths)):  # nothing to cut: one format for the line
+            return self._format[edge].format(*cells)
         parts = [(c if len(c) <= w else c[: w - 1] + "…").rjust(w) if justify == "right" else
                  (c if len(c) <= w else c[: w - 1] + "…").ljust(w)
                  for c, w, (_, justify) in zip(cells, self.widths, self.columns, strict=True)]
