@@ -11,6 +11,7 @@ the line under the list its title, outlet, date and url.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import zip_longest
@@ -397,6 +398,8 @@ class HomeScreen(Screen[None]):
         self.query_one("#filter").display = False
         self.query_one("#problem").display = False
         self.query_one("#about").display = False
+        if not gc.isenabled() and hasattr(self.app, "collector_held"):  # start-up: the rows are part of it
+            self.app.collector_held.add(self)
         self.reload(select_unfinished=True)
         self.table.focus()
 
@@ -462,6 +465,8 @@ class HomeScreen(Screen[None]):
         self.refresh_bindings()
         self._show_rows(self.select or event.current)
         self.select = None
+        if hasattr(self.app, "start_collector"):
+            self.app.start_collector(self)
 
     def _set_team_queue(self, queue: Queue | None) -> None:
         """Tell the app this user's queue (the completion box offers its next document)."""
