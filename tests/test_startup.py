@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from conftest import run_async
-from snapshot_apps import wait_for_document
+from snapshot_apps import wait_for_document, wait_for_home
 
 from annotate import segment as seg
 from annotate.cli import main
@@ -150,6 +150,34 @@ async def test_app_switches_a_paused_collector_on_once_the_first_frame_is_up(pro
             await pilot.pause()
             assert gc.isenabled()
             assert gc.get_freeze_count() > 0  # start-up's objects are out of the collector's way
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+@run_async
+async def test_home_screen_keeps_a_paused_collector_off_until_its_rows_are_shown(
+        project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The home screen's first read (10,000 rows for a team) is start-up too: the collector, paused by the CLI,
+    stays off while the rows are read and put in the table, even when the first frame came before them."""
+    from annotate.tui import home
+
+    seen: list[bool] = []
+    fill = home.HomeScreen._fill
+
+    def watched_fill(screen: home.HomeScreen, current: str | None) -> None:
+        seen.append(gc.isenabled())
+        fill(screen, current)
+
+    monkeypatch.setattr(home.HomeScreen, "_fill", watched_fill)
+    app = make_app(AppOptions(project, "alice"))
+    gc.disable()
+    try:
+        async with app.run_test(size=(100, 40)) as pilot:
+            await wait_for_home(pilot)
+            await pilot.pause()
+            assert seen and not seen[0]  # the first frame was up long before; the collector was still off
+            assert gc.isenabled() and gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
         gc.enable()

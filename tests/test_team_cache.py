@@ -224,7 +224,8 @@ def test_the_draw_remembered_is_the_draw(team: Project) -> None:
     drawn = plan(team_file, [f"d{n:02d}" for n in range(12)])
     assert [d["assigned"] for d in fresh if d["document"] in ("d06", "d10", "d11")] == [
         drawn["d06"], drawn["d10"], drawn["d11"]]  # nobody worked on them: the draw alone
-    for rankings in ({"d00": [0, 0, 1]}, {"d00": ["0", 1, 2]}, {"d00": [True, 1, 2]}, {"d00": "x"}, 7):
+    for rankings in ({"d00": [0, 0, 1]}, {"d00": ["0", 1, 2]}, {"d00": [True, 1, 2]}, {"d00": [1.0, 0, 2]},
+                     {"d00": [0, 1]}, {"d00": [0, 1, 2, 2]}, {"d00": "x"}, 7):
         cache.write_text(json.dumps({**data, "rankings": rankings}), encoding="utf-8")
         assert json.loads(cli(team, "assign", "--json").stdout)["plan"] == fresh
     cache.write_text(json.dumps({**data, "team": ["9", [["alice", 1.0]]]}), encoding="utf-8")  # another team's

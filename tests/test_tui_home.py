@@ -351,3 +351,51 @@ async def test_metadata_files_are_read_once_then_when_they_change(with_metadata:
     async with at_home(with_metadata, size=(160, 30)) as (app, pilot, home):
         assert read == ["talks-end"]
         assert column(home, "title")["talks-end"] == "Talks end"
+
+
+# --------------------------------------------------------------------------- the table's rows, added at once
+
+
+@run_async
+async def test_rows_added_at_once_make_the_table_add_row_makes() -> None:
+    """add_document_rows (the home screen's fill of 10,000 rows) leaves the table as add_row one by one does: the
+    same rows, cells, order, lines, cursor and highlight; a duplicate document is refused as add_row refuses it."""
+    from textual.app import App
+    from textual.widgets.data_table import DuplicateKey
+
+    from annotate.tui.home import Cell
+
+    rows = [(f"d{k:03d}", (Cell(f"d{k:03d}"), Cell(str(k), justify="right"))) for k in range(120)]
+
+    class Two(App[None]):
+        def compose(self):  # noqa: ANN202 - Textual's
+            yield DocumentTable(id="bulk", cursor_type="row")
+            yield DocumentTable(id="one", cursor_type="row")
+
+    app = Two()
+    async with app.run_test(size=(60, 30)) as pilot:
+        bulk, one = app.query_one("#bulk", DocumentTable), app.query_one("#one", DocumentTable)
+        for table in (bulk, one):
+            table.add_column("document", key="document", width=8)
+            table.add_column("n", key="n", width=4)
+        bulk.add_document_rows(iter(rows))
+        for key, cells in rows:
+            one.add_row(*cells, key=key)
+        await pilot.pause()
+        assert bulk.row_count == one.row_count == 120
+        assert [r.key for r in bulk.ordered_rows] == [r.key for r in one.ordered_rows]
+        assert bulk._y_offsets == one._y_offsets and bulk.virtual_size == one.virtual_size
+        assert [list(map(str, bulk.get_row_at(k))) for k in range(120)] == [list(map(str, one.get_row_at(k)))
+                                                                           for k in range(120)]
+        assert str(bulk.get_cell("d007", "n")) == "7" and bulk.cursor_row == one.cursor_row == 0
+        bulk.move_cursor(row=119)
+        await pilot.pause()
+        assert bulk.cursor_row == 119 and bulk.scroll_y > 0
+        assert str(bulk.get_row_at(bulk.cursor_row)[0]) == "d119"
+        with pytest.raises(DuplicateKey):
+            bulk.add_document_rows([("new", (Cell("new"), Cell(""))), ("d005", (Cell("again"), Cell("")))])
+        assert bulk.row_count == 121  # the rows before the refused one stay, as with add_row
+        bulk.add_document_rows([("extra", (Cell("extra"), Cell("1")))])  # at the bottom, after the others
+        await pilot.pause()
+        assert bulk.row_count == 122 and str(bulk.get_row_at(121)[0]) == "extra"
+        assert len(bulk._y_offsets) == 122

@@ -23,8 +23,10 @@ import contextlib
 import hashlib
 import json
 import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
+from fnmatch import translate
 from typing import Any
 
 from ..models import GOLD, ProjectFile
@@ -65,29 +67,35 @@ class Draw:
         self.remembered = remembered or {}
         self.drawn: dict[str, list[int]] = {}
         """Every document's ranking asked for, as indexes into :attr:`shares` (what :func:`save_draw` keeps)."""
-        self._all = list(range(len(self.shares)))
+        self._indexes = set(range(len(self.shares)))
+        self._names = [name for name, _ in self.shares]
+        self.in_scope = scope_of(team)
+        """True for a document the project file's ``documents:`` selects (see :func:`in_scope`)."""
 
     def ranking(self, doc_id: str) -> list[str]:
         """The annotators with a share above 0, best score first (ties, vanishingly rare, by name)."""
         order = self.remembered.get(doc_id)
-        if not (type(order) is list and set(map(type, order)) <= {int} and sorted(order) == self._all):
+        if not (type(order) is list and len(order) == len(self._names) and set(order) == self._indexes
+                and set(map(type, order)) <= {int}):  # a permutation of the indexes (True == 1: types checked)
             seed, shares = self.team.seed, self.shares
             scored = [(score(seed, doc_id, name, share), name, k) for k, (name, share) in enumerate(shares)]
             scored.sort(key=lambda item: (-item[0], item[1]))
             order = [k for _, _, k in scored]
         self.drawn[doc_id] = order
-        shares = self.shares
-        return [shares[k][0] for k in order]
+        names = self._names
+        return [names[k] for k in order]
 
-    def assigned(self, doc_id: str, working: list[str]) -> list[str]:
-        """Who is assigned a document (see :func:`assigned_to`)."""
-        team = self.team
-        if not in_scope(team, doc_id):
+    def assigned(self, doc_id: str, working: list[str], selected: bool | None = None) -> list[str]:
+        """Who is assigned a document (see :func:`assigned_to`); ``selected``: :attr:`in_scope`, when known."""
+        if not (self.in_scope(doc_id) if selected is None else selected):
             return []
         order = self.ranking(doc_id)
+        needed = self.team.annotators_per_document
+        if not working:  # most documents of a big project: nobody has started, the draw decides
+            return order[:needed]
         kept = [a for a in order if a in working] + sorted(a for a in working if a in self.names and a not in order)
         for a in order:
-            if len(kept) >= team.annotators_per_document:
+            if len(kept) >= needed:
                 break
             if a not in kept:
                 kept.append(a)
@@ -101,8 +109,24 @@ def ranking(team: ProjectFile, doc_id: str) -> list[str]:
 
 def in_scope(team: ProjectFile, doc_id: str) -> bool:
     """True when the project file's ``documents:`` selects the document."""
+    return scope_of(team)(doc_id)
+
+
+def scope_of(team: ProjectFile) -> Callable[[str], bool]:
+    """:func:`in_scope` for one team, its patterns compiled once (one regular expression each for include and
+    exclude, as ``fnmatchcase`` matches them); every document when they are the default (include ``*``)."""
     sel = team.documents
-    return any(fnmatchcase(doc_id, p) for p in sel.include) and not any(fnmatchcase(doc_id, p) for p in sel.exclude)
+    if "*" in sel.include and not sel.exclude:
+        return lambda _doc_id: True
+    include, exclude = _any_of(sel.include), _any_of(sel.exclude)
+    return lambda doc_id: include(doc_id) is not None and exclude(doc_id) is None
+
+
+def _any_of(patterns: list[str]) -> Callable[[str], re.Match[str] | None]:
+    """A match of any of the fnmatch ``patterns`` (none: never)."""
+    if not patterns:
+        return lambda _text: None
+    return re.compile("|".join(f"(?:{translate(p)})" for p in patterns)).match
 
 
 DRAW_CACHE = "draw.json"
@@ -135,7 +159,7 @@ def plan(team: ProjectFile, doc_ids: list[str]) -> dict[str, list[str]]:
     """The draw alone: each selected document's ``annotators_per_document`` best-ranked annotators."""
     k = team.annotators_per_document
     draw = Draw(team)
-    return {d: draw.ranking(d)[:k] for d in doc_ids if in_scope(team, d)}
+    return {d: draw.ranking(d)[:k] for d in doc_ids if draw.in_scope(d)}
 
 
 def assigned_to(team: ProjectFile, doc_id: str, working: list[str]) -> list[str]:
@@ -286,8 +310,9 @@ def team_state(project: Project, work: ProjectWork | None = None, team: ProjectF
             documents[doc_id] = DocumentState(doc, 0, [], files)
             continue
         working = [a for a, fw in files.items() if a != GOLD and fw.has_work]
-        needed = team.annotators_per_document if in_scope(team, doc_id) else 0
-        documents[doc_id] = DocumentState(doc, needed, draw.assigned(doc_id, working), files)
+        selected = draw.in_scope(doc_id)
+        needed = team.annotators_per_document if selected else 0
+        documents[doc_id] = DocumentState(doc, needed, draw.assigned(doc_id, working, selected), files)
     if draw is not None:
         save_draw(project, draw)
     return TeamState(project, team, work, documents)

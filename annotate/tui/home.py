@@ -11,8 +11,10 @@ the line under the list its title, outlet, date and url.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import zip_longest
 
 from rich.console import JustifyMethod
 from rich.text import Text
@@ -23,7 +25,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
-from textual.widgets.data_table import RowKey
+from textual.widgets.data_table import DuplicateKey, Row, RowKey
 
 from ..collector import collector_paused
 from ..errors import AnnotateError
@@ -270,6 +272,43 @@ class DocumentTable(DataTable):
         except AttributeError:  # something to measure, or a Textual that keeps its sizes otherwise
             super()._update_dimensions(new_rows)
 
+    def add_document_rows(self, rows: Iterable[tuple[str, tuple[Cell, ...]]]) -> None:
+        """Add rows (key, cells) at the bottom, one line high each: what :meth:`add_row` does, its bookkeeping
+        (the cursor's check, the idle check) done once for all rather than once a row (10,000 rows: ~20 ms, not
+        ~150 ms)."""
+        try:
+            locations = self._row_locations
+            forward, reverse, data, table_rows = locations._forward, locations._reverse, self._data, self.rows
+            new_rows, order_cache, offset_cache = self._new_rows, self._ordered_row_cache, self._offset_cache
+        except AttributeError:  # a Textual that keeps its rows otherwise
+            for key, cells in rows:
+                self.add_row(*cells, key=key)
+            return
+        columns = [column.key for column in self.ordered_columns]
+        start = index = self.row_count
+        try:
+            for key, cells in rows:
+                row_key = RowKey(key)
+                if row_key in forward:
+                    raise DuplicateKey(f"The row key {row_key!r} already exists.")
+                if len(cells) > len(columns):
+                    raise ValueError("More values provided than there are columns.")
+                forward[row_key], reverse[index] = index, row_key
+                data[row_key] = dict(zip_longest(columns, cells))
+                table_rows[row_key] = Row(row_key, 1)
+                new_rows.add(row_key)
+                index += 1
+        finally:  # the rows added before a refused one stay, as with add_row
+            self._require_update_dimensions = True
+            self._update_count += 1
+            if start == 0:  # the table's caches of its row order and of each line's row, as its own code makes them
+                order_cache[(index, self._update_count)] = list(table_rows.values())
+                offset_cache[self._update_count] = [(row_key, 0) for row_key in table_rows]
+            self.cursor_coordinate = self.cursor_coordinate
+            if start == 0 and index and columns and self.show_cursor and self.cursor_type != "none":
+                self._highlight_cursor()
+            self.check_idle()
+
     def action_first_row(self) -> None:
         """Go to the first document."""
         if self.row_count:
@@ -368,6 +407,8 @@ class HomeScreen(Screen[None]):
         self.query_one("#filter").display = False
         self.query_one("#problem").display = False
         self.query_one("#about").display = False
+        if not gc.isenabled() and hasattr(self.app, "collector_held"):  # start-up: the rows are part of it
+            self.app.collector_held.add(self)
         self.reload(select_unfinished=True)
         self.table.focus()
 
@@ -433,6 +474,8 @@ class HomeScreen(Screen[None]):
         self.refresh_bindings()
         self._show_rows(self.select or event.current)
         self.select = None
+        if hasattr(self.app, "start_collector"):
+            self.app.start_collector(self)
         pending, self._pending = self._pending, None
         if pending == "open":
             self.action_open()
@@ -491,8 +534,7 @@ class HomeScreen(Screen[None]):
         table.add_column("progress", key="progress", width=progress_width)
         for key, width in SMALL_COLUMNS:
             table.add_column(Text(key, justify="right"), key=key, width=width)
-        for r in rows:
-            table.add_row(*self._cells(r, progress_width, bool(title_width)), key=r.doc.id)
+        table.add_document_rows((r.doc.id, self._cells(r, progress_width, bool(title_width))) for r in rows)
         target = next((k for k, r in enumerate(rows) if r.doc.id == current), None) if current else None
         if target is None:
             target = next((k for k, r in enumerate(rows) if self._to_do(r)), 0)
