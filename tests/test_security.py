@@ -396,10 +396,33 @@ def test_the_annotate_folder_linked_outside_is_never_written(area: Area) -> None
     path = two_annotators(project)  # labeling works: the caches are left aside
     assert load_current(path, LABEL, project.root).sentences[0].label == "fact"
     assert cli(project, "status").exit_code == 0
+    for _ in range(2):  # nothing remembered (the caches are left aside): the same answer each time
+        assert cli(project, "status", "--json").exit_code == 0
+        assert '"annotator": "bob"' in cli(project, "status", "--by", "annotator", "--json").stdout
     one_line_error(cli(project, "suggest", "--with", "model", SEED_ID), ".annotate/model.npz: leads outside")
     validate = cli(project, "validate")
     assert ".annotate: leads outside the project" in validate.stdout
     area.assert_untouched(opened)
+
+
+def test_remembered_answers_linked_outside_are_not_read(area: Area) -> None:
+    """A pulled project whose remembered outputs are links to crafted files: they are refused, never shown."""
+    from annotate.remembered import PLAN, ROWS, STATUS
+
+    project = area.project
+    two_annotators(project)
+    crafted = area.outside / "crafted.json"
+    crafted.write_text('{"key": [], "result": {"rows": [["PWNED", "x", 1, 1, 0, 0, false, 0, 0, 0]],'
+                       ' "unstarted": []}}')
+    for name in (ROWS, STATUS, PLAN):
+        area.link(f".annotate/cache/{name}.json", crafted)
+    opened = area.record()
+    for _ in range(2):
+        result = cli(project, "status", "--json")
+        assert result.exit_code == 0 and "PWNED" not in result.stdout and '"annotator": "bob"' in result.stdout
+        assert "PWNED" not in cli(project, "status", "--by", "annotator", "--json").stdout
+    area.assert_untouched(opened)
+    assert (project.root / ".annotate" / "cache" / f"{ROWS}.json").is_symlink()  # written around, not through
 
 
 def test_a_tagset_and_a_schema_linked_outside(area: Area, no_screen: list[dict[str, Any]]) -> None:
