@@ -35,6 +35,8 @@ STATUS = "status-by-annotator"
 PLAN = "assign-plan"
 ROWS = "status-rows"
 FORMAT = 2
+"""Part of every key: bump it when what is remembered, or what is printed from it, changes (the tool's version
+alone does not change between commits of one release)."""
 
 RESULT_KEYS = {"project_file", "annotators_per_document", "documents", "annotators", "reviewers", "throughput",
                "dated_by"}
