@@ -41,18 +41,23 @@ def status_view(project: Project, progress: Progress | None = None) -> StatusVie
 
     found, listing = answer(project, ROWS, compute, team=False)
     kept: list[list[Any]] = found["rows"]
-    return StatusView(lambda: _rows(project, kept, listing.links), found["unstarted"])
+    refused = _refused_rows(project, listing.links)
+    return StatusView(lambda: _rows(kept, refused), found["unstarted"])
 
 
-def _rows(project: Project, kept: list[list[Any]], links: list[str]) -> Iterator[dict[str, Any]]:
+def _refused_rows(project: Project, links: list[str]) -> list[dict[str, Any]]:
+    """What leads outside the project, looked at once per run (the printer passes over the rows three times)."""
+    return [refused_row(where, reason) for where, reason in project.refused(links=links)]
+
+
+def _rows(kept: list[list[Any]], refused: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for r in kept:
         if len(r) == 3:
             yield error_row(*r)
         else:
             yield {"document": r[0], "annotator": r[1], "labeled": r[2], "total": r[3], "unsure": r[4],
                    "orphans": r[5], "stale": r[6], "agreed": r[7], "disagreed": r[8], "adjudicated": r[9]}
-    for where, reason in project.refused(links=links):
-        yield refused_row(where, reason)
+    yield from refused
 
 
 def compact_rows(summaries: Summaries) -> Iterator[list[Any]]:
@@ -70,7 +75,7 @@ def compact_rows(summaries: Summaries) -> Iterator[list[Any]]:
 
 def iter_status_rows(project: Project, summaries: Summaries) -> Iterator[dict[str, Any]]:
     """The rows, one at a time, from :func:`annotate.summaries.read_summaries`'s result (nothing remembered)."""
-    return _rows(project, list(compact_rows(summaries)), summaries.links)
+    return _rows(list(compact_rows(summaries)), _refused_rows(project, summaries.links))
 
 
 def unstarted_of(summaries: Summaries) -> list[str]:
