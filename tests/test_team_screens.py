@@ -144,13 +144,13 @@ def slow_read(monkeypatch: pytest.MonkeyPatch, seconds: float = 0.5) -> None:
 
     from annotate.tui import home as home_module
 
-    real = home_module.team_state
+    real = home_module.read_rows
 
     def slow(*args: Any, **kwargs: Any) -> Any:
         time.sleep(seconds)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(home_module, "team_state", slow)
+    monkeypatch.setattr(home_module, "read_rows", slow)
 
 
 @pytest.mark.parametrize("key", ["enter", "n"])

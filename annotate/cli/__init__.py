@@ -122,15 +122,21 @@ def main(ctx: click.Context, annotator: str | None, role: str | None) -> None:
     """
     if ctx.invoked_subcommand is None:
         with collector_paused():
-            from ..store import annotator_name
+            from ..listing import cancel_prefetch, prefetch_digest
 
             project = project_of(ctx)
-            name = annotator_name(annotator)
-            project.tagset()  # fail early, before the screen, on a broken tagset
-            from ..tui.app import run_app
-            from ..tui.options import AppOptions
+            prefetch_digest(project)  # the walk that checks the remembered rows: on another core meanwhile
+            try:
+                from ..store import annotator_name
 
-            run_app(AppOptions(project, name, role=role))
+                name = annotator_name(annotator)
+                project.tagset()  # fail early, before the screen, on a broken tagset
+                from ..tui.app import run_app
+                from ..tui.options import AppOptions
+
+                run_app(AppOptions(project, name, role=role))
+            finally:
+                cancel_prefetch()  # not picked up (an error, or the home screen never read its rows)
 
 
 from . import agreement, documents, export, importing, screens, serve, suggest, team  # noqa: E402, F401  (they register their commands)

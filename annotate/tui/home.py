@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable
-from dataclasses import dataclass
 from itertools import zip_longest
 
 from rich.console import JustifyMethod
@@ -29,57 +28,36 @@ from textual.widgets.data_table import DuplicateKey, Row, RowKey
 
 from ..collector import collector_paused
 from ..errors import AnnotateError
-from ..reading import FileProgress
+from ..homeview import (
+    DONE,
+    IN_PROGRESS,
+    IN_REVIEW,
+    NOT_STARTED,
+    NOT_YOURS,
+    SECTIONS,
+    TO_REVIEW,
+    UNASSIGNED,
+    DocProgress,
+    HomeRows,
+    TeamView,
+    plain_rows,
+    read_rows,
+)
 from ..store import Document, Project
 from ..summaries import About
-from ..team import TeamState, team_state
 from ..team.assign import DocumentState
 from ..team.projectfile import PROJECT_FILE, project_file_path
-from ..team.queues import DONE, IN_PROGRESS, NOT_STARTED, Queue, QueueItem, annotator_queue, review_queue, status_of
-from ..team.queues import IN_REVIEW as QUEUE_IN_REVIEW
-from ..team.work import ProjectWork, read_work
+from ..team.queues import Queue, status_of
+from ..team.work import read_work
 from .keybar import KeyBar
 from .options import AppOptions
 from .widgets import progress_bar
 
+SECTION_STYLES = {IN_REVIEW: "bold magenta", TO_REVIEW: "magenta", IN_PROGRESS: "bold yellow", NOT_STARTED: "",
+                  DONE: "green", UNASSIGNED: "yellow", NOT_YOURS: "dim"}
 
-@dataclass
-class DocProgress:
-    """One row of the home screen: a document and this annotator's progress on it (None: not started)."""
-
-    doc: Document
-    progress: FileProgress | None = None
-    unreadable: str | None = None
-    """Why the source cannot be read (empty, binary, not UTF-8), when it cannot."""
-    section: str | None = None
-    """With a project file: where the document stands for this user (see :data:`SECTIONS`); None without one."""
-    team: DocumentState | None = None
-    """With a project file: who is assigned the document and where each stands."""
-    about: About | None = None
-    """What its metadata file says (title, outlet, date, url), or why it cannot be used; None: it has none."""
-
-    @property
-    def title(self) -> str:
-        """The document's title from its metadata ("" when it has none)."""
-        return (self.about.title or "") if self.about is not None else ""
-
-    @property
-    def error(self) -> str | None:
-        """Why the document cannot be opened: its source, or its label file, cannot be read."""
-        if self.unreadable:
-            return self.unreadable
-        return self.progress.error if self.progress else None
-
-    @property
-    def fraction(self) -> float:
-        """Share of sentences labeled (0 when not started)."""
-        p = self.progress
-        return p.labeled / p.total if p and p.total else 0.0
-
-    @property
-    def finished(self) -> bool:
-        """True when every sentence is labeled."""
-        return bool(self.progress and self.progress.finished)
+QUEUE_WIDTH = max(len(s) for s in SECTIONS)
+"""Cells of the queue column."""
 
 
 def document_progress(project: Project, annotator: str) -> list[DocProgress]:
@@ -89,71 +67,6 @@ def document_progress(project: Project, annotator: str) -> list[DocProgress]:
     cannot be read is reported with the reason, not as "not started".
     """
     return plain_rows(read_work(project, figures=False), annotator)
-
-
-def plain_rows(work: ProjectWork, annotator: str) -> list[DocProgress]:
-    """Every document in id order with ``annotator``'s progress, whether its source can be read, its metadata."""
-    rows = []
-    for doc_id, doc in work.documents.items():
-        fw = work.of(doc_id).get(annotator)
-        rows.append(DocProgress(doc, fw.progress if fw is not None else None, work.unreadable.get(doc_id),
-                                about=work.about.get(doc_id)))
-    return rows
-
-
-IN_REVIEW, TO_REVIEW, UNASSIGNED, NOT_YOURS = "in review", "to review", "unassigned", "not yours"
-
-SECTIONS = (IN_REVIEW, TO_REVIEW, IN_PROGRESS, NOT_STARTED, DONE, UNASSIGNED, NOT_YOURS)
-"""The sections of the home screen with a project file, in order: ready for review (reviewers only; gold
-started, then not), this user's queue (in progress, not started, done), then every other document: those
-they labeled without being assigned them (unassigned work), and those not theirs."""
-
-SECTION_STYLES = {IN_REVIEW: "bold magenta", TO_REVIEW: "magenta", IN_PROGRESS: "bold yellow", NOT_STARTED: "",
-                  DONE: "green", UNASSIGNED: "yellow", NOT_YOURS: "dim"}
-
-QUEUE_WIDTH = max(len(s) for s in SECTIONS)
-"""Cells of the queue column."""
-
-
-def reviews(options: AppOptions, state: TeamState) -> bool:
-    """True when this user sees the documents ready for review: role reviewer, or, when the role is not set,
-    named among the reviewers of ``annotate.yaml``."""
-    if options.role == "reviewer":
-        return True
-    return options.role is None and options.annotator in state.reviewers
-
-
-@dataclass
-class TeamView:
-    """What the home screen shows with a project file: the team's state, this user's queue, what to review."""
-
-    state: TeamState
-    queue: Queue
-    review: list[QueueItem]
-    """The documents ready for review (empty unless this user reviews)."""
-    rows: list[DocProgress]
-    """Every document, in section order (see :data:`SECTIONS`)."""
-    reviewer: bool = False
-    """This user reviews (see :func:`reviews`)."""
-
-
-def team_view(state: TeamState, annotator: str, reviewer: bool) -> TeamView:
-    """The rows of the home screen for a team's state: review first (for a reviewer), the queue, the others."""
-    queue = annotator_queue(state, annotator)
-    review = review_queue(state) if reviewer else []
-    rows: dict[str, DocProgress] = {}
-    for item in review:  # the progress shown is the review's (the gold file's)
-        section = IN_REVIEW if item.status == QUEUE_IN_REVIEW else TO_REVIEW
-        rows[item.doc.id] = DocProgress(item.doc, item.progress, section=section, team=item.state)
-    for item in queue.items:
-        rows.setdefault(item.doc.id, DocProgress(item.doc, item.progress, section=item.status, team=item.state))
-    for item in queue.others:
-        section = NOT_YOURS if item.status == NOT_STARTED else UNASSIGNED
-        rows.setdefault(item.doc.id, DocProgress(item.doc, item.progress, section=section, team=item.state))
-    work = state.work
-    for r in rows.values():
-        r.unreadable, r.about = work.unreadable.get(r.doc.id), work.about.get(r.doc.id)
-    return TeamView(state, queue, review, list(rows.values()), reviewer)
 
 
 def who_stands_where(d: DocumentState) -> str:
@@ -323,14 +236,10 @@ class DocumentTable(DataTable):
 class TeamRead(Message):
     """The label files were summed up (off the UI thread): the rows to show, and why the project file is broken."""
 
-    def __init__(self, generation: int, view: TeamView | None, plain: list[DocProgress], error: str | None,
-                 current: str | None) -> None:
+    def __init__(self, generation: int, rows: HomeRows, current: str | None) -> None:
         super().__init__()
         self.generation = generation
-        self.view = view
-        self.plain = plain
-        """Without a usable project file (none, or ``error``): every document in id order."""
-        self.error = error
+        self.rows = rows
         self.current = current
 
 
@@ -450,27 +359,18 @@ class HomeScreen(Screen[None]):
             self._read_team(generation, current)
 
     def _read_team(self, generation: int, current: str | None) -> None:
-        try:
-            state = team_state(self.project, figures=False)
-        except AnnotateError as exc:
-            plain = plain_rows(read_work(self.project, figures=False), self.annotator)
-            self.post_message(TeamRead(generation, None, plain, str(exc), current))
-            return
-        if state.team is None:
-            self.post_message(TeamRead(generation, None, plain_rows(state.work, self.annotator), None, current))
-            return
-        view = team_view(state, self.annotator, reviews(self.options, state))
-        self.post_message(TeamRead(generation, view, [], None, current))
+        read_rows(self.project, self.annotator, self.options.role,
+                  lambda rows: self.post_message(TeamRead(generation, rows, current)))
 
     @on(TeamRead)
     def _team_read(self, event: TeamRead) -> None:
         if event.generation != self._generation:
             return  # a newer read is on its way
-        self.view, self.team_error = event.view, event.error
-        self.all_rows = event.view.rows if event.view is not None else event.plain
+        self.view, self.team_error = event.rows.view, event.rows.error
+        self.all_rows = event.rows.rows
         self.ready = True
         self._sources_ok.clear()
-        self._set_team_queue(event.view.queue if event.view is not None else None)
+        self._set_team_queue(self.view.queue if self.view is not None else None)
         self.refresh_bindings()
         self._show_rows(self.select or event.current)
         self.select = None

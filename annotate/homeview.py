@@ -1,0 +1,361 @@
+"""What the home screen lists, and reading it fast: every document with this user's progress (with a project file, in
+the order of their queue), remembered from last time while nothing it comes from has changed.
+
+The home screen of 10,000 documents needs every label file's summary (:mod:`annotate.summaries`),
+the plan of ``annotate.yaml`` and the user's queue: several times a directory listing, read
+back from the cache. Like the team commands (:mod:`annotate.remembered`), the home screen keeps
+what it showed in ``.annotate/cache/home-<user>.json`` under a key: the listing's digest (name,
+size and time of every source, metadata file, label file, journal and boundary file), the
+project file's bytes, the user, the role and the tool's version. While the key holds, the rows
+are those of last time; they are never shown before the walk has checked that it holds.
+
+The walk can run on another core while the screen starts (:func:`annotate.listing.prefetch_digest`, called by
+the command before it imports Textual): what remains for the screen is reading the rows back.
+
+What is read back is project content (``.annotate/`` may come from anyone): a file that is not
+of the expected shape, with printable text, whole numbers and names of documents under
+``seeds/``, is not used (the rows are computed again).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import __version__
+from .errors import AnnotateError
+from .listing import list_project, listing_digest, take_digest
+from .project import CACHE_DIR, Document, Project
+from .reading import FileProgress
+from .safefs import read_cache, read_if_there, write_cache
+from .summaries import About, FileSummary
+from .team import PROJECT_FILE
+from .team.assign import DocumentState
+from .team.queues import DONE, IN_PROGRESS, NOT_STARTED, Queue, QueueItem, annotator_queue, review_queue, status_of
+from .team.queues import IN_REVIEW as QUEUE_IN_REVIEW
+
+if TYPE_CHECKING:
+    from .team.assign import TeamState
+    from .team.work import ProjectWork
+
+
+@dataclass
+class DocProgress:
+    """One row of the home screen: a document and this annotator's progress on it (None: not started)."""
+
+    doc: Document
+    progress: FileProgress | None = None
+    unreadable: str | None = None
+    """Why the source cannot be read (empty, binary, not UTF-8), when it cannot."""
+    section: str | None = None
+    """With a project file: where the document stands for this user (see :data:`SECTIONS`); None without one."""
+    team: DocumentState | None = None
+    """With a project file: who is assigned the document and where each stands."""
+    about: About | None = None
+    """What its metadata file says (title, outlet, date, url), or why it cannot be used; None: it has none."""
+
+    @property
+    def title(self) -> str:
+        """The document's title from its metadata ("" when it has none)."""
+        return (self.about.title or "") if self.about is not None else ""
+
+    @property
+    def error(self) -> str | None:
+        """Why the document cannot be opened: its source, or its label file, cannot be read."""
+        if self.unreadable:
+            return self.unreadable
+        return self.progress.error if self.progress else None
+
+    @property
+    def fraction(self) -> float:
+        """Share of sentences labeled (0 when not started)."""
+        p = self.progress
+        return p.labeled / p.total if p and p.total else 0.0
+
+    @property
+    def finished(self) -> bool:
+        """True when every sentence is labeled."""
+        return bool(self.progress and self.progress.finished)
+
+
+def plain_rows(work: ProjectWork, annotator: str) -> list[DocProgress]:
+    """Every document in id order with ``annotator``'s progress, whether its source can be read, its metadata."""
+    rows = []
+    for doc_id, doc in work.documents.items():
+        fw = work.of(doc_id).get(annotator)
+        rows.append(DocProgress(doc, fw.progress if fw is not None else None, work.unreadable.get(doc_id),
+                                about=work.about.get(doc_id)))
+    return rows
+
+
+IN_REVIEW, TO_REVIEW, UNASSIGNED, NOT_YOURS = "in review", "to review", "unassigned", "not yours"
+
+SECTIONS = (IN_REVIEW, TO_REVIEW, IN_PROGRESS, NOT_STARTED, DONE, UNASSIGNED, NOT_YOURS)
+"""The sections of the home screen with a project file, in order: ready for review (reviewers only; gold
+started, then not), this user's queue (in progress, not started, done), then every other document: those
+they labeled without being assigned them (unassigned work), and those not theirs."""
+
+
+def reviews(annotator: str, role: str | None, reviewers: list[str]) -> bool:
+    """True when this user sees the documents ready for review: role reviewer, or, when the role is not set,
+    named among the reviewers of ``annotate.yaml``."""
+    if role == "reviewer":
+        return True
+    return role is None and annotator in reviewers
+
+
+@dataclass
+class TeamView:
+    """What the home screen shows with a project file: this user's queue, what to review, the rows."""
+
+    queue: Queue
+    review: list[QueueItem]
+    """The documents ready for review (empty unless this user reviews)."""
+    rows: list[DocProgress]
+    """Every document, in section order (see :data:`SECTIONS`)."""
+    reviewer: bool = False
+    """This user reviews (see :func:`reviews`)."""
+
+
+def team_view(state: TeamState, annotator: str, reviewer: bool) -> TeamView:
+    """The rows of the home screen for a team's state: review first (for a reviewer), the queue, the others."""
+    queue = annotator_queue(state, annotator)
+    review = review_queue(state) if reviewer else []
+    rows: dict[str, DocProgress] = {}
+    for item in review:  # the progress shown is the review's (the gold file's)
+        section = IN_REVIEW if item.status == QUEUE_IN_REVIEW else TO_REVIEW
+        rows[item.doc.id] = DocProgress(item.doc, item.progress, section=section, team=item.state)
+    for item in queue.items:
+        rows.setdefault(item.doc.id, DocProgress(item.doc, item.progress, section=item.status, team=item.state))
+    for item in queue.others:
+        section = NOT_YOURS if item.status == NOT_STARTED else UNASSIGNED
+        rows.setdefault(item.doc.id, DocProgress(item.doc, item.progress, section=section, team=item.state))
+    work = state.work
+    for r in rows.values():
+        r.unreadable, r.about = work.unreadable.get(r.doc.id), work.about.get(r.doc.id)
+    return TeamView(queue, review, list(rows.values()), reviewer)
+
+
+@dataclass
+class HomeRows:
+    """One read of the home screen's rows."""
+
+    view: TeamView | None
+    """With a usable project file: the queue, what to review, the rows in section order."""
+    plain: list[DocProgress]
+    """Without a usable project file (none, or ``error``): every document in id order."""
+    error: str | None = None
+    """Why the project file cannot be used (``annotate.yaml:7: ...``)."""
+
+    @property
+    def rows(self) -> list[DocProgress]:
+        """The rows, in the order shown."""
+        return self.view.rows if self.view is not None else self.plain
+
+
+def compute_rows(project: Project, annotator: str, role: str | None) -> HomeRows:
+    """The rows from the label files' summaries (cached per file; see :mod:`annotate.summaries`)."""
+    from .team import team_state
+    from .team.work import read_work
+
+    try:
+        state = team_state(project, figures=False)
+    except AnnotateError as exc:
+        return HomeRows(None, plain_rows(read_work(project, figures=False), annotator), str(exc))
+    if state.team is None:
+        return HomeRows(None, plain_rows(state.work, annotator))
+    return HomeRows(team_view(state, annotator, reviews(annotator, role, list(state.team.reviewers))), [])
+
+
+# --------------------------------------------------------------------------- remembered
+
+
+FORMAT = 1
+"""Part of the key: bump it when what is remembered, or how it is shown, changes."""
+
+
+def remembered_name(annotator: str, role: str | None) -> str:
+    """The cache file's name for one user (each user of a served project has their own)."""
+    return "home-" + hashlib.sha256(f"{annotator}\0{role}".encode()).hexdigest()[:16]
+
+
+def home_key(project: Project, digest: str, annotator: str, role: str | None) -> list[Any]:
+    """What the rows depend on: the listing's digest, the project file's bytes, the user and role, the version."""
+    try:
+        found = read_if_there(project.root / PROJECT_FILE, project.root)
+    except (OSError, AnnotateError):  # a link out, or unreadable: computing again says why
+        found = b"\0unreadable"
+    team = hashlib.sha256(found).hexdigest() if found is not None else None
+    return [FORMAT, __version__, digest, team, annotator, role]
+
+
+def read_rows(project: Project, annotator: str, role: str | None,
+              shown: Callable[[HomeRows], None] = lambda rows: None) -> HomeRows:
+    """The home screen's rows: remembered when nothing they come from changed (checked by a walk of the project:
+    the prefetched one, see :func:`annotate.listing.prefetch_digest`, else one made here), else computed and
+    remembered. ``shown(rows)`` is called before they are remembered (the screen shows them meanwhile)."""
+    path = project.root / CACHE_DIR / f"{remembered_name(annotator, role)}.json"
+    stored_key, rows = _recall(project, path)  # read while the walk goes on (prefetched: on another core)
+    digest = take_digest(project)
+    if digest is None:
+        digest = listing_digest(list_project(project, stat=True))
+    key = home_key(project, digest, annotator, role)
+    if rows is not None and stored_key == key:
+        shown(rows)
+        return rows
+    rows = compute_rows(project, annotator, role)
+    shown(rows)
+    payload = json.dumps({"key": key, "rows": rows_to_json(rows, project)}, ensure_ascii=False)
+    write_cache(path, payload.encode("utf-8"), project.root)
+    return rows
+
+
+def _recall(project: Project, path: Path) -> tuple[Any, HomeRows | None]:
+    with contextlib.suppress(OSError, ValueError, TypeError, KeyError, IndexError, RecursionError):
+        data = json.loads(read_cache(path, project.root) or b"{}")
+        if type(data) is dict and "key" in data:
+            return data["key"], rows_from_json(data.get("rows"), project)
+    return None, None
+
+
+# --------------------------------------------------------------------------- as JSON
+#
+# {"error": str | null, "team": bool, "reviewer": bool, "in_team": bool,
+#  "rows": [[doc id, source path under the root, section | null, progress | null, unreadable | null,
+#            about | null, state | null], ...]              (the order shown)
+#  "queue": [[row numbers in progress], [not started], [done], [others]], "review": [row numbers]}
+# progress: [labeled, total, unsure, orphans, stale, error | null]; about: [title, outlet, date, url, error]
+# (each str | null); state: [needed, [assigned names], {annotator or gold: progress}].
+
+
+def _progress(p: FileProgress | None) -> list[Any] | None:
+    return None if p is None else [p.labeled, p.total, p.unsure, p.orphans, p.stale, p.error]
+
+
+def rows_to_json(rows: HomeRows, project: Project) -> dict[str, Any]:
+    """``rows`` as plain JSON (see the format above)."""
+    root = str(project.root) + os.sep
+    index = {id(r.doc): k for k, r in enumerate(rows.rows)}
+    out_rows = []
+    for r in rows.rows:
+        path = str(r.doc.path)
+        a = r.about
+        d = r.team
+        state = None if d is None else [d.needed, list(d.assigned),
+                                        {name: _progress(fw) for name, fw in d.files.items()}]
+        out_rows.append([r.doc.id, path[len(root):] if path.startswith(root) else path, r.section,
+                         _progress(r.progress), r.unreadable,
+                         None if a is None else [a.title, a.outlet, a.date, a.url, a.error], state])
+    view = rows.view
+    data: dict[str, Any] = {"error": rows.error, "team": view is not None, "rows": out_rows}
+    if view is not None:
+        q = view.queue
+        data.update(reviewer=view.reviewer, in_team=q.in_team, annotator=q.annotator,
+                    queue=[[index[id(item.doc)] for item in part]
+                           for part in (q.in_progress, q.not_started, q.done, q.others)],
+                    review=[index[id(item.doc)] for item in view.review])
+    return data
+
+
+class _Bad(ValueError):
+    """What was read back is not of the expected shape."""
+
+
+def _text(x: Any) -> str | None:
+    if x is None:
+        return None
+    if type(x) is not str or not x.isprintable():
+        raise _Bad
+    return x
+
+
+def _name(x: Any) -> str:
+    if type(x) is not str or not x or not x.isprintable():
+        raise _Bad
+    return x
+
+
+def _count(x: Any) -> int:
+    if type(x) is not int or x < 0:
+        raise _Bad
+    return x
+
+
+def _progress_from(x: Any) -> FileProgress | None:
+    if x is None:
+        return None
+    labeled, total, unsure, orphans, stale, error = x
+    if type(stale) is not bool:
+        raise _Bad
+    return FileProgress(_count(labeled), _count(total), _count(unsure), _count(orphans), stale, _text(error))
+
+
+def _summary_from(x: Any, name: str, doc_id: str) -> FileSummary:
+    p = _progress_from(x)
+    if p is None:
+        raise _Bad
+    return FileSummary(p.labeled, p.total, p.unsure, p.orphans, p.stale, p.error, annotator=name, document=doc_id)
+
+
+def rows_from_json(data: Any, project: Project) -> HomeRows | None:
+    """The rows written by :func:`rows_to_json`, or None when ``data`` is not of that shape."""
+    try:
+        return _rows_from(data, project)
+    except (_Bad, ValueError, TypeError, KeyError, IndexError):
+        return None
+
+
+def _rows_from(data: Any, project: Project) -> HomeRows:
+    if type(data) is not dict or type(data["rows"]) is not list or type(data["team"]) is not bool:
+        raise _Bad
+    team = data["team"]
+    root = project.root
+    seeds = "seeds" + os.sep
+    rows, seen = [], set()
+    for doc_id, path, section, progress, unreadable, about, state in data["rows"]:
+        if type(doc_id) is not str or not doc_id.isprintable() or doc_id in seen or type(path) is not str \
+                or not path.startswith(seeds) or ".." in path.split(os.sep) or not path.isprintable():
+            raise _Bad
+        seen.add(doc_id)
+        if (section not in SECTIONS) if team else (section is not None or state is not None):
+            raise _Bad
+        d = None
+        if team:
+            needed, assigned, files = state
+            if type(assigned) is not list or type(files) is not dict:
+                raise _Bad
+            d = DocumentState(Document(doc_id, root / path), _count(needed), [_name(a) for a in assigned],
+                              {_name(n): _summary_from(p, n, doc_id) for n, p in files.items()})
+        if about is not None and len(about) != 5:
+            raise _Bad
+        ab = None if about is None else About(*(_text(v) for v in about))
+        rows.append(DocProgress(d.doc if d is not None else Document(doc_id, root / path), _progress_from(progress),
+                                _text(unreadable), section, d, ab))
+    error = _text(data["error"])
+    if not team:
+        return HomeRows(None, rows, error)
+    if error is not None or type(data["reviewer"]) is not bool or type(data["in_team"]) is not bool:
+        raise _Bad
+    annotator = _name(data["annotator"])
+
+    def item(k: Any, status: str | None = None, gold: bool = False) -> QueueItem:
+        d = rows[_count(k)].team
+        assert d is not None  # a team's rows all have their state
+        progress = (d.gold.progress if d.gold is not None else None) if gold else d.progress(annotator)
+        return QueueItem(d, status or status_of(progress), progress)
+
+    parts = data["queue"]
+    if type(parts) is not list or len(parts) != 4 or type(data["review"]) is not list:
+        raise _Bad
+    queue = Queue(annotator, data["in_team"], [item(k, IN_PROGRESS) for k in parts[0]],
+                  [item(k, NOT_STARTED) for k in parts[1]], [item(k, DONE) for k in parts[2]],
+                  [item(k) for k in parts[3]])
+    review = [item(k, QUEUE_IN_REVIEW if rows[_count(k)].section == IN_REVIEW else NOT_STARTED, gold=True)
+              for k in data["review"]]
+    return HomeRows(TeamView(queue, review, rows, data["reviewer"]), [])

@@ -1,0 +1,216 @@
+"""The home screen's rows remembered while nothing changed (:mod:`annotate.homeview`), and the walk on another core.
+
+The rows read back must be the rows computed: every document with the user's progress, its
+section, its team state (who is assigned, where each stands, gold), its metadata, the queue
+and the review list. A change to any file they come from is seen; what is read back is
+checked (it is project content) and, when not of the expected shape, computed again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import run_async
+from test_team_screens import home_of, rows, team_fixture
+from team_project import TRUTH, label
+
+from annotate import homeview, summaries
+from annotate.homeview import HomeRows, compute_rows, read_rows, remembered_name, rows_from_json, rows_to_json
+from annotate.listing import cancel_prefetch, list_project, listing_digest, prefetch_digest, take_digest
+from annotate.project import CACHE_DIR
+from annotate.reading import FileProgress
+from annotate.store import Project
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> Project:
+    return team_fixture(tmp_path / "team")
+
+
+def _p(p: FileProgress | None) -> Any:
+    return None if p is None else (p.labeled, p.total, p.unsure, p.orphans, p.stale, p.error)
+
+
+def flat(found: HomeRows) -> Any:
+    """Everything the home screen reads of ``found``, as plain values."""
+    out: dict[str, Any] = {"error": found.error, "team": found.view is not None, "rows": [
+        (r.doc.id, str(r.doc.path), r.section, _p(r.progress), r.unreadable, r.about,
+         None if r.team is None else (r.team.doc.id, r.team.needed, r.team.assigned, r.team.working, r.team.done,
+                                      r.team.unassigned, r.team.ready_for_review,
+                                      {n: _p(fw) for n, fw in r.team.files.items()}))
+        for r in found.rows]}
+    if found.view is not None:
+        q = found.view.queue
+        out["queue"] = [q.annotator, q.in_team, *([(i.doc.id, i.status, _p(i.progress)) for i in part]
+                                                    for part in (q.in_progress, q.not_started, q.done, q.others))]
+        out["todo"] = [d.id for d in q.todo]
+        out["review"] = [(i.doc.id, i.status, _p(i.progress)) for i in found.view.review]
+        out["reviewer"] = found.view.reviewer
+    return out
+
+
+def cache_of(project: Project, annotator: str, role: str | None = None) -> Path:
+    return project.root / CACHE_DIR / f"{remembered_name(annotator, role)}.json"
+
+
+def no_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no(*_: Any, **__: Any) -> None:
+        raise AssertionError("the rows were computed although nothing changed")
+
+    monkeypatch.setattr(homeview, "compute_rows", no)
+
+
+USERS = [("alice", None), ("bob", None), ("rita", None), ("rita", "annotator"), ("alice", "reviewer"), ("zed", None),
+         ("nobody", None)]
+
+
+@pytest.mark.parametrize(("annotator", "role"), USERS)
+def test_rows_read_back_are_the_rows_computed(team: Project, annotator: str, role: str | None,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through JSON and back, for annotators, a reviewer, someone outside the team: every figure the screen shows."""
+    computed = compute_rows(team, annotator, role)
+    data = json.loads(json.dumps(rows_to_json(computed, team)))
+    again = rows_from_json(data, team)
+    assert again is not None and flat(again) == flat(computed)
+    first = read_rows(team, annotator, role)  # computes and remembers
+    assert cache_of(team, annotator, role).is_file()
+    no_reading(monkeypatch)
+    assert flat(read_rows(team, annotator, role)) == flat(first) == flat(computed)
+
+
+def test_without_a_project_file_and_with_a_broken_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plain = team_fixture(tmp_path / "plain", team=None)
+    broken = team_fixture(tmp_path / "broken", team="annotators: [alice\n")
+    (broken.seeds / "d03.meta.yaml").write_text("title: Bridges\noutlet: The Daily\n", encoding="utf-8")
+    (broken.seeds / "d04.meta.yaml").write_text("title: [\n", encoding="utf-8")
+    (broken.seeds / "d05.txt").write_bytes(b"\xff\xfe\x00binary")
+    expected = {p: flat(compute_rows(p, "alice", None)) for p in (plain, broken)}
+    assert expected[broken]["error"].startswith("annotate.yaml:")
+    assert {r[0]: r[4] for r in expected[broken]["rows"]}["d05"]  # unreadable, with the reason
+    for p in (plain, broken):
+        assert flat(read_rows(p, "alice", None)) == expected[p]
+    no_reading(monkeypatch)
+    for p in (plain, broken):
+        assert flat(read_rows(p, "alice", None)) == expected[p]
+
+
+CHANGES = {
+    "a label": lambda p: label(p, "d06", "alice", TRUTH[:1]),
+    "a label file removed": lambda p: (p.labels / "d03" / "alice.yaml").unlink(),
+    "a new document": lambda p: (p.seeds / "d99.txt").write_text("A new one. It came late.\n", encoding="utf-8"),
+    "a source edited": lambda p: (p.seeds / "d04.txt").write_text("Other text now.\n", encoding="utf-8"),
+    "metadata": lambda p: (p.seeds / "d02.meta.yaml").write_text("title: New\n", encoding="utf-8"),
+    "the project file": lambda p: (p.root / "annotate.yaml").write_text(
+        (p.root / "annotate.yaml").read_text(encoding="utf-8").replace("annotators_per_document: 2",
+                                                                       "annotators_per_document: 3"),
+        encoding="utf-8"),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
+def test_a_change_is_seen(team: Project, change: Any) -> None:
+    before = flat(read_rows(team, "alice", None))
+    change(team)
+    after = flat(read_rows(team, "alice", None))
+    assert after == flat(compute_rows(team, "alice", None)) != before
+
+
+def test_each_user_and_role_has_their_own_rows(team: Project) -> None:
+    names = {remembered_name(a, r) for a, r in USERS}
+    assert len(names) == len(USERS)
+    alice, rita = flat(read_rows(team, "alice", None)), flat(read_rows(team, "rita", None))
+    assert flat(read_rows(team, "alice", None)) == alice != rita and rita["review"]
+
+
+DAMAGED = {
+    "not json": b"{",
+    "a list": b"[]",
+    "another key": lambda d: d.update(key=[0]),
+    "no rows": lambda d: d.pop("rows"),
+    "a row too short": lambda d: d["rows"]["rows"].__setitem__(0, ["d00"]),
+    "an escape in a document name": lambda d: d["rows"]["rows"][0].__setitem__(0, "\x1b]0;pwned\x07"),
+    "a source outside seeds": lambda d: d["rows"]["rows"][0].__setitem__(1, "../../etc/passwd"),
+    "a source up and back": lambda d: d["rows"]["rows"][0].__setitem__(1, "seeds/../../x.txt"),
+    "a section unknown": lambda d: d["rows"]["rows"][0].__setitem__(2, "mine"),
+    "a negative count": lambda d: d["rows"]["rows"][0][6][2]["alice"].__setitem__(0, -1),
+    "a count that is text": lambda d: d["rows"]["rows"][0][3].__setitem__(1, "4"),
+    "an escape in an error": lambda d: d["rows"]["rows"][0].__setitem__(4, "x\x1b[2J"),
+    "an escape in a title": lambda d: d["rows"]["rows"][0].__setitem__(5, ["\x1b[2J", None, None, None, None]),
+    "an empty annotator": lambda d: d["rows"]["rows"][0][6].__setitem__(1, [""]),
+    "a queue pointing nowhere": lambda d: d["rows"]["queue"][0].append(999),
+    "a queue that is text": lambda d: d["rows"].update(queue="all"),
+    "a duplicate document": lambda d: d["rows"]["rows"].append(d["rows"]["rows"][0]),
+    "a reviewer flag that is text": lambda d: d["rows"].update(reviewer="yes"),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGED.values(), ids=DAMAGED.keys())
+def test_remembered_rows_of_the_wrong_shape_are_computed_again(team: Project, damage: Any) -> None:
+    expected = flat(read_rows(team, "alice", None))
+    cache = cache_of(team, "alice")
+    if isinstance(damage, bytes):
+        cache.write_bytes(damage)
+    else:
+        data = json.loads(cache.read_text(encoding="utf-8"))
+        damage(data)
+        cache.write_text(json.dumps(data), encoding="utf-8")
+    assert flat(read_rows(team, "alice", None)) == expected
+    assert rows_from_json(json.loads(cache.read_text(encoding="utf-8"))["rows"], team) is not None  # made again
+
+
+def test_remembered_rows_linked_outside_are_not_read(team: Project, tmp_path: Path) -> None:
+    """A crafted file outside the project, linked in as the remembered rows, is never shown nor written to."""
+    real = read_rows(team, "alice", None)
+    cache = cache_of(team, "alice")
+    crafted = json.loads(cache.read_text(encoding="utf-8"))
+    crafted["rows"]["rows"][0][0] = "crafted"
+    outside = tmp_path / "outside.json"
+    outside.write_text(json.dumps(crafted), encoding="utf-8")
+    cache.unlink()
+    cache.symlink_to(outside)
+    assert flat(read_rows(team, "alice", None)) == flat(real)
+    assert json.loads(outside.read_text(encoding="utf-8")) == crafted
+    assert not cache.is_symlink()
+
+
+def test_the_prefetched_walk_gives_the_listings_digest(team: Project) -> None:
+    assert prefetch_digest(team)
+    assert not prefetch_digest(team)  # one at a time
+    assert take_digest(team) == listing_digest(list_project(team, stat=True))
+    assert take_digest(team) is None  # taken once
+    assert prefetch_digest(team)
+    cancel_prefetch()  # not taken: the child is stopped and reaped
+    assert take_digest(team) is None
+
+
+def test_a_prefetched_walk_that_fails_is_walked_again(team: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = flat(read_rows(team, "alice", None))
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise OSError("the walk failed")
+
+    with monkeypatch.context() as m:
+        m.setattr("annotate.listing.list_project", broken)
+        assert prefetch_digest(team)  # the child's walk fails: it writes nothing and exits 1
+    assert take_digest(team) is None
+    assert prefetch_digest(team)
+    assert flat(read_rows(team, "alice", None)) == expected  # the digest came from the child
+    label(team, "d06", "alice", TRUTH[:1])
+    assert prefetch_digest(team)
+    assert flat(read_rows(team, "alice", None)) == flat(compute_rows(team, "alice", None)) != expected
+
+
+@run_async
+async def test_the_home_screen_shows_the_same_rows_from_memory(team: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with home_of(team) as (_app, _pilot, home):
+        first = rows(home)
+    assert cache_of(team, "alice").is_file()
+    monkeypatch.setattr(summaries, "summarise", lambda *_a, **_k: pytest.fail("a label file was read"))
+    no_reading(monkeypatch)
+    async with home_of(team) as (_app, _pilot, home):
+        assert rows(home) == first and home.view is not None and home.view.queue.todo
+    assert os.path.exists(cache_of(team, "alice"))
