@@ -23,6 +23,7 @@ import contextlib
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .errors import AnnotateError
 from .listing import list_project, listing_digest, take_digest
+from .models import GOLD
 from .project import CACHE_DIR, Document, Project
 from .reading import FileProgress
 from .safefs import read_cache, read_if_there, write_cache
@@ -176,7 +178,7 @@ def compute_rows(project: Project, annotator: str, role: str | None) -> HomeRows
 # --------------------------------------------------------------------------- remembered
 
 
-FORMAT = 1
+FORMAT = 2
 """Part of the key: bump it when what is remembered, or how it is shown, changes."""
 
 
@@ -201,7 +203,8 @@ def read_rows(project: Project, annotator: str, role: str | None,
     the prefetched one, see :func:`annotate.listing.prefetch_digest`, else one made here), else computed and
     remembered. ``shown(rows)`` is called before they are remembered (the screen shows them meanwhile)."""
     path = project.root / CACHE_DIR / f"{remembered_name(annotator, role)}.json"
-    stored_key, rows = _recall(project, path)  # read while the walk goes on (prefetched: on another core)
+    early = _take_early(project, annotator, role)
+    stored_key, rows = early if early is not None else _recall(project, path)  # meanwhile, the walk goes on
     digest = take_digest(project)
     if digest is None:
         digest = listing_digest(list_project(project, stat=True))
@@ -216,6 +219,31 @@ def read_rows(project: Project, annotator: str, role: str | None,
     return rows
 
 
+_early: dict[tuple[Path, str, str | None], tuple[threading.Thread, list[Any]]] = {}
+
+
+def read_ahead(project: Project, annotator: str, role: str | None) -> None:
+    """Start reading the remembered rows on a thread, for :func:`read_rows` to take (the command calls this right
+    after :func:`annotate.listing.prefetch_digest`, before it imports Textual: the rows are read while it does)."""
+    key = (project.root, annotator, role)
+    if key in _early:
+        return
+    path = project.root / CACHE_DIR / f"{remembered_name(annotator, role)}.json"
+    found: list[Any] = []
+    thread = threading.Thread(target=lambda: found.append(_recall(project, path)), name="home-rows", daemon=True)
+    _early[key] = (thread, found)
+    thread.start()
+
+
+def _take_early(project: Project, annotator: str, role: str | None) -> tuple[Any, HomeRows | None] | None:
+    early = _early.pop((project.root, annotator, role), None)
+    if early is None:
+        return None
+    thread, found = early
+    thread.join()
+    return found[0] if found else None
+
+
 def _recall(project: Project, path: Path) -> tuple[Any, HomeRows | None]:
     with contextlib.suppress(OSError, ValueError, TypeError, KeyError, IndexError, RecursionError):
         data = json.loads(read_cache(path, project.root) or b"{}")
@@ -226,40 +254,46 @@ def _recall(project: Project, path: Path) -> tuple[Any, HomeRows | None]:
 
 # --------------------------------------------------------------------------- as JSON
 #
-# {"error": str | null, "team": bool, "reviewer": bool, "in_team": bool,
-#  "rows": [[doc id, source path under the root, section | null, progress | null, unreadable | null,
-#            about | null, state | null], ...]              (the order shown)
+# {"error": str | null, "team": bool, "rows": [row, ...] (in the order shown), and with a project file
+#  "reviewer": bool, "in_team": bool, "annotator": str,
 #  "queue": [[row numbers in progress], [not started], [done], [others]], "review": [row numbers]}
-# progress: [labeled, total, unsure, orphans, stale, error | null]; about: [title, outlet, date, url, error]
-# (each str | null); state: [needed, [assigned names], {annotator or gold: progress}].
+# A row without a project file: [doc id, source path under the root, progress | null, unreadable | null, about];
+# with one: [doc id, source path, section, unreadable | null, about, needed, [assigned], {annotator or gold:
+# progress}] (the progress shown is the user's file's, or gold's in the review sections).
+# progress: [labeled, total, unsure, orphans, stale, error | null]; about: null or [title, outlet, date, url,
+# error], each str | null.
 
 
 def _progress(p: FileProgress | None) -> list[Any] | None:
     return None if p is None else [p.labeled, p.total, p.unsure, p.orphans, p.stale, p.error]
 
 
+def _about(a: About | None) -> list[Any] | None:
+    return None if a is None else [a.title, a.outlet, a.date, a.url, a.error]
+
+
 def rows_to_json(rows: HomeRows, project: Project) -> dict[str, Any]:
     """``rows`` as plain JSON (see the format above)."""
     root = str(project.root) + os.sep
-    index = {id(r.doc): k for k, r in enumerate(rows.rows)}
-    out_rows = []
+    out_rows: list[list[Any]] = []
     for r in rows.rows:
         path = str(r.doc.path)
-        a = r.about
+        path = path[len(root):] if path.startswith(root) else path  # not under the root: refused when read back
         d = r.team
-        state = None if d is None else [d.needed, list(d.assigned),
-                                        {name: _progress(fw) for name, fw in d.files.items()}]
-        out_rows.append([r.doc.id, path[len(root):] if path.startswith(root) else path, r.section,
-                         _progress(r.progress), r.unreadable,
-                         None if a is None else [a.title, a.outlet, a.date, a.url, a.error], state])
+        if d is None:
+            out_rows.append([r.doc.id, path, _progress(r.progress), r.unreadable, _about(r.about)])
+        else:
+            out_rows.append([r.doc.id, path, r.section, r.unreadable, _about(r.about), d.needed, list(d.assigned),
+                             {name: _progress(fw) for name, fw in d.files.items()}])
     view = rows.view
     data: dict[str, Any] = {"error": rows.error, "team": view is not None, "rows": out_rows}
     if view is not None:
+        index = {r.doc.id: k for k, r in enumerate(rows.rows)}
         q = view.queue
         data.update(reviewer=view.reviewer, in_team=q.in_team, annotator=q.annotator,
-                    queue=[[index[id(item.doc)] for item in part]
+                    queue=[[index[item.doc.id] for item in part]
                            for part in (q.in_progress, q.not_started, q.done, q.others)],
-                    review=[index[id(item.doc)] for item in view.review])
+                    review=[index[item.doc.id] for item in view.review])
     return data
 
 
@@ -287,67 +321,83 @@ def _count(x: Any) -> int:
     return x
 
 
-def _progress_from(x: Any) -> FileProgress | None:
+def _figures(x: Any) -> list[Any]:
+    """A progress as written (see the format above), checked: four counts, a flag, an error or null."""
+    labeled, total, unsure, orphans, stale, error = x
+    if (type(labeled) is not int or type(total) is not int or type(unsure) is not int or type(orphans) is not int
+            or labeled < 0 or total < 0 or unsure < 0 or orphans < 0 or type(stale) is not bool
+            or (error is not None and (type(error) is not str or not error.isprintable()))):
+        raise _Bad
+    return x  # type: ignore[no-any-return]
+
+
+def _about_from(x: Any) -> About | None:
     if x is None:
         return None
-    labeled, total, unsure, orphans, stale, error = x
-    if type(stale) is not bool:
+    if type(x) is not list or len(x) != 5:
         raise _Bad
-    return FileProgress(_count(labeled), _count(total), _count(unsure), _count(orphans), stale, _text(error))
-
-
-def _summary_from(x: Any, name: str, doc_id: str) -> FileSummary:
-    p = _progress_from(x)
-    if p is None:
-        raise _Bad
-    return FileSummary(p.labeled, p.total, p.unsure, p.orphans, p.stale, p.error, annotator=name, document=doc_id)
+    return About(*(_text(v) for v in x))
 
 
 def rows_from_json(data: Any, project: Project) -> HomeRows | None:
     """The rows written by :func:`rows_to_json`, or None when ``data`` is not of that shape."""
     try:
-        return _rows_from(data, project)
-    except (_Bad, ValueError, TypeError, KeyError, IndexError):
+        if type(data) is not dict or type(data["rows"]) is not list or type(data["team"]) is not bool:
+            return None
+        return _team_rows(data, project) if data["team"] else _plain_rows(data, project)
+    except (ValueError, TypeError, KeyError, IndexError):  # _Bad is a ValueError
         return None
 
 
-def _rows_from(data: Any, project: Project) -> HomeRows:
-    if type(data) is not dict or type(data["rows"]) is not list or type(data["team"]) is not bool:
-        raise _Bad
-    team = data["team"]
-    root = project.root
-    seeds = "seeds" + os.sep
-    rows, seen = [], set()
-    for doc_id, path, section, progress, unreadable, about, state in data["rows"]:
-        if type(doc_id) is not str or not doc_id.isprintable() or doc_id in seen or type(path) is not str \
-                or not path.startswith(seeds) or ".." in path.split(os.sep) or not path.isprintable():
+class _Sources:
+    """Source paths read back: under ``seeds/``, never up a folder; made into paths (cheaply: most are one name)."""
+
+    def __init__(self, project: Project) -> None:
+        self.root, self.seeds, self.ids = project.root, project.root / "seeds", set()
+        # seeds / name, without parsing a name known to be one part (10,000 paths: ~15 ms less where
+        # pathlib has it; see test_home_remembered for the check that both make the same path)
+        self.child: Callable[[str], Path] = getattr(self.seeds, "_make_child_relpath", self.seeds.joinpath)
+
+    def __call__(self, doc_id: Any, path: Any) -> Document:
+        if type(doc_id) is not str or not doc_id or not doc_id.isprintable() or doc_id in self.ids \
+                or type(path) is not str or not path.startswith("seeds/") or not path.isprintable():
             raise _Bad
-        seen.add(doc_id)
-        if (section not in SECTIONS) if team else (section is not None or state is not None):
+        self.ids.add(doc_id)
+        name = path[6:]
+        if "/" not in name and name not in ("", ".", ".."):
+            return Document(doc_id, self.child(name))
+        if ".." in name.split("/"):
             raise _Bad
-        d = None
-        if team:
-            needed, assigned, files = state
-            if type(assigned) is not list or type(files) is not dict:
-                raise _Bad
-            d = DocumentState(Document(doc_id, root / path), _count(needed), [_name(a) for a in assigned],
-                              {_name(n): _summary_from(p, n, doc_id) for n, p in files.items()})
-        if about is not None and len(about) != 5:
-            raise _Bad
-        ab = None if about is None else About(*(_text(v) for v in about))
-        rows.append(DocProgress(d.doc if d is not None else Document(doc_id, root / path), _progress_from(progress),
-                                _text(unreadable), section, d, ab))
-    error = _text(data["error"])
-    if not team:
-        return HomeRows(None, rows, error)
-    if error is not None or type(data["reviewer"]) is not bool or type(data["in_team"]) is not bool:
+        return Document(doc_id, self.root / path)
+
+
+def _plain_rows(data: dict[str, Any], project: Project) -> HomeRows:
+    document = _Sources(project)
+    rows = [DocProgress(document(doc_id, path), None if progress is None else FileProgress(*_figures(progress)),
+                        _text(unreadable), None, None, _about_from(about))
+            for doc_id, path, progress, unreadable, about in data["rows"]]
+    return HomeRows(None, rows, _text(data["error"]))
+
+
+def _team_rows(data: dict[str, Any], project: Project) -> HomeRows:
+    if data["error"] is not None or type(data["reviewer"]) is not bool or type(data["in_team"]) is not bool:
         raise _Bad
     annotator = _name(data["annotator"])
+    document = _Sources(project)
+    rows = []
+    review_sections = (IN_REVIEW, TO_REVIEW)
+    for doc_id, path, section, unreadable, about, needed, assigned, files in data["rows"]:
+        if section not in SECTIONS or type(assigned) is not list or type(files) is not dict:
+            raise _Bad
+        made = {_name(n): FileSummary(*_figures(p), annotator=n, document=doc_id) for n, p in files.items()}
+        d = DocumentState(document(doc_id, path), _count(needed), [_name(a) for a in assigned], made)
+        shown = made.get(GOLD if section in review_sections else annotator)
+        rows.append(DocProgress(d.doc, shown, _text(unreadable), section, d, _about_from(about)))
 
     def item(k: Any, status: str | None = None, gold: bool = False) -> QueueItem:
         d = rows[_count(k)].team
         assert d is not None  # a team's rows all have their state
-        progress = (d.gold.progress if d.gold is not None else None) if gold else d.progress(annotator)
+        progress = d.files.get(GOLD if gold else annotator)
         return QueueItem(d, status or status_of(progress), progress)
 
     parts = data["queue"]

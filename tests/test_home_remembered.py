@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 from conftest import run_async
-from test_team_screens import home_of, rows, team_fixture
 from team_project import TRUTH, label
+from test_team_screens import home_of, rows, team_fixture
 
 from annotate import homeview, summaries
 from annotate.homeview import HomeRows, compute_rows, read_rows, remembered_name, rows_from_json, rows_to_json
@@ -132,15 +132,20 @@ DAMAGED = {
     "another key": lambda d: d.update(key=[0]),
     "no rows": lambda d: d.pop("rows"),
     "a row too short": lambda d: d["rows"]["rows"].__setitem__(0, ["d00"]),
+    "a row of the other kind": lambda d: d["rows"]["rows"].__setitem__(0, d["rows"]["rows"][0][:5]),
     "an escape in a document name": lambda d: d["rows"]["rows"][0].__setitem__(0, "\x1b]0;pwned\x07"),
     "a source outside seeds": lambda d: d["rows"]["rows"][0].__setitem__(1, "../../etc/passwd"),
     "a source up and back": lambda d: d["rows"]["rows"][0].__setitem__(1, "seeds/../../x.txt"),
+    "a source that is a folder up": lambda d: d["rows"]["rows"][0].__setitem__(1, "seeds/.."),
     "a section unknown": lambda d: d["rows"]["rows"][0].__setitem__(2, "mine"),
-    "a negative count": lambda d: d["rows"]["rows"][0][6][2]["alice"].__setitem__(0, -1),
-    "a count that is text": lambda d: d["rows"]["rows"][0][3].__setitem__(1, "4"),
-    "an escape in an error": lambda d: d["rows"]["rows"][0].__setitem__(4, "x\x1b[2J"),
-    "an escape in a title": lambda d: d["rows"]["rows"][0].__setitem__(5, ["\x1b[2J", None, None, None, None]),
-    "an empty annotator": lambda d: d["rows"]["rows"][0][6].__setitem__(1, [""]),
+    "a negative count": lambda d: d["rows"]["rows"][0][7]["alice"].__setitem__(0, -1),
+    "a count that is text": lambda d: d["rows"]["rows"][0][7]["alice"].__setitem__(1, "4"),
+    "a flag that is a number": lambda d: d["rows"]["rows"][0][7]["alice"].__setitem__(4, 0),
+    "an escape in an error": lambda d: d["rows"]["rows"][0].__setitem__(3, "x\x1b[2J"),
+    "an escape in a title": lambda d: d["rows"]["rows"][0].__setitem__(4, ["\x1b[2J", None, None, None, None]),
+    "metadata too short": lambda d: d["rows"]["rows"][0].__setitem__(4, ["a title"]),
+    "an empty annotator": lambda d: d["rows"]["rows"][0].__setitem__(6, [""]),
+    "a file of nobody": lambda d: d["rows"]["rows"][0][7].update({"": [1, 4, 0, 0, False, None]}),
     "a queue pointing nowhere": lambda d: d["rows"]["queue"][0].append(999),
     "a queue that is text": lambda d: d["rows"].update(queue="all"),
     "a duplicate document": lambda d: d["rows"]["rows"].append(d["rows"]["rows"][0]),
@@ -157,9 +162,31 @@ def test_remembered_rows_of_the_wrong_shape_are_computed_again(team: Project, da
     else:
         data = json.loads(cache.read_text(encoding="utf-8"))
         damage(data)
+        assert data.get("key") != json.loads(cache.read_text(encoding="utf-8"))["key"] \
+            or rows_from_json(data.get("rows"), team) is None  # refused, not shown
         cache.write_text(json.dumps(data), encoding="utf-8")
     assert flat(read_rows(team, "alice", None)) == expected
     assert rows_from_json(json.loads(cache.read_text(encoding="utf-8"))["rows"], team) is not None  # made again
+
+
+PLAIN_DAMAGED = {
+    "a row of the other kind": lambda d: d["rows"]["rows"][0].extend([0, [], {}]),
+    "a progress too short": lambda d: d["rows"]["rows"][0].__setitem__(2, [1, 4]),
+    "an escape in the project file's error": lambda d: d["rows"].update(error="\x1b[2J"),
+    "a section without a project file": lambda d: d["rows"].update(team=True),
+}
+
+
+@pytest.mark.parametrize("damage", PLAIN_DAMAGED.values(), ids=PLAIN_DAMAGED.keys())
+def test_remembered_rows_without_a_project_file_are_checked_too(tmp_path: Path, damage: Any) -> None:
+    plain = team_fixture(tmp_path / "plain", team=None)
+    expected = flat(read_rows(plain, "alice", None))
+    cache = cache_of(plain, "alice")
+    data = json.loads(cache.read_text(encoding="utf-8"))
+    damage(data)
+    assert rows_from_json(data["rows"], plain) is None
+    cache.write_text(json.dumps(data), encoding="utf-8")
+    assert flat(read_rows(plain, "alice", None)) == expected
 
 
 def test_remembered_rows_linked_outside_are_not_read(team: Project, tmp_path: Path) -> None:
@@ -175,6 +202,19 @@ def test_remembered_rows_linked_outside_are_not_read(team: Project, tmp_path: Pa
     assert flat(read_rows(team, "alice", None)) == flat(real)
     assert json.loads(outside.read_text(encoding="utf-8")) == crafted
     assert not cache.is_symlink()
+
+
+def test_source_paths_read_back_are_the_paths_of_the_sources(team: Project) -> None:
+    """Sources directly under seeds/ are made without parsing; both ways give the same path."""
+    (team.seeds / "sub").mkdir()
+    (team.seeds / "sub" / "deep.txt").write_text("Deeper. Still.\n", encoding="utf-8")
+    computed = compute_rows(team, "alice", None)
+    again = rows_from_json(json.loads(json.dumps(rows_to_json(computed, team))), team)
+    assert again is not None
+    for a, b in zip(computed.rows, again.rows, strict=True):
+        assert a.doc == b.doc and a.doc.path.parts == b.doc.path.parts and a.doc.path.name == b.doc.path.name
+        assert a.doc.path.parent == b.doc.path.parent and b.doc.path.exists()
+    assert "sub/deep" in {r.doc.id for r in again.rows}
 
 
 def test_the_prefetched_walk_gives_the_listings_digest(team: Project) -> None:

@@ -363,9 +363,13 @@ async def test_rows_added_at_once_make_the_table_add_row_makes() -> None:
     from textual.app import App
     from textual.widgets.data_table import DuplicateKey
 
-    from annotate.tui.home import Cell
+    from annotate.tui.home import Cell, LazyCells
 
     rows = [(f"d{k:03d}", (Cell(f"d{k:03d}"), Cell(str(k), justify="right"))) for k in range(120)]
+    made: list[str] = []
+
+    def lazy(key: str, cells: tuple[Cell, ...]) -> LazyCells:
+        return LazyCells(lambda: made.append(key) or cells)
 
     class Two(App[None]):
         def compose(self):  # noqa: ANN202 - Textual's
@@ -378,11 +382,12 @@ async def test_rows_added_at_once_make_the_table_add_row_makes() -> None:
         for table in (bulk, one):
             table.add_column("document", key="document", width=8)
             table.add_column("n", key="n", width=4)
-        bulk.add_document_rows(iter(rows))
+        bulk.add_document_rows((key, lazy(key, cells)) for key, cells in rows)
         for key, cells in rows:
             one.add_row(*cells, key=key)
         await pilot.pause()
         assert bulk.row_count == one.row_count == 120
+        assert made and "d000" in made and "d119" not in made and len(made) < 30  # only the rows drawn are made
         assert [r.key for r in bulk.ordered_rows] == [r.key for r in one.ordered_rows]
         assert bulk._y_offsets == one._y_offsets and bulk.virtual_size == one.virtual_size
         assert [list(map(str, bulk.get_row_at(k))) for k in range(120)] == [list(map(str, one.get_row_at(k)))
@@ -393,9 +398,10 @@ async def test_rows_added_at_once_make_the_table_add_row_makes() -> None:
         assert bulk.cursor_row == 119 and bulk.scroll_y > 0
         assert str(bulk.get_row_at(bulk.cursor_row)[0]) == "d119"
         with pytest.raises(DuplicateKey):
-            bulk.add_document_rows([("new", (Cell("new"), Cell(""))), ("d005", (Cell("again"), Cell("")))])
+            bulk.add_document_rows([("new", lazy("new", (Cell("new"), Cell("")))),
+                                    ("d005", lazy("d005", (Cell("again"), Cell(""))))])
         assert bulk.row_count == 121  # the rows before the refused one stay, as with add_row
-        bulk.add_document_rows([("extra", (Cell("extra"), Cell("1")))])  # at the bottom, after the others
+        bulk.add_document_rows([("extra", lazy("extra", (Cell("extra"), Cell("1"))))])  # at the bottom
         await pilot.pause()
         assert bulk.row_count == 122 and str(bulk.get_row_at(121)[0]) == "extra"
         assert len(bulk._y_offsets) == 122

@@ -130,6 +130,9 @@ def main(ctx: click.Context, annotator: str | None, role: str | None) -> None:
                 from ..store import annotator_name
 
                 name = annotator_name(annotator)
+                from ..homeview import read_ahead
+
+                read_ahead(project, name, role)  # the remembered rows, read while Textual is imported
                 project.tagset()  # fail early, before the screen, on a broken tagset
                 from ..tui.app import run_app
                 from ..tui.options import AppOptions

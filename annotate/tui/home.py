@@ -12,8 +12,10 @@ the line under the list its title, outlet, date and url.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from itertools import zip_longest
+from typing import Any
 
 from rich.console import JustifyMethod
 from rich.text import Text
@@ -134,6 +136,32 @@ class Cell:
 BLANK = Cell("")
 
 
+class LazyCells(dict):  # type: ignore[type-arg]
+    """A row's cells (column key -> :class:`Cell`), made when the table first looks one up: of 10,000 rows only
+    those drawn are (making every row's cells took most of the time to fill the table)."""
+
+    __slots__ = ("columns", "_make")
+
+    def __init__(self, make: Callable[[], tuple[Cell, ...]]) -> None:
+        super().__init__()
+        self._make: Callable[[], tuple[Cell, ...]] | None = make
+        self.columns: list[Any] = []
+
+    def made(self) -> tuple[Cell, ...]:
+        """The cells, in column order."""
+        return self._make() if self._make is not None else tuple(self.values())
+
+    def __missing__(self, key: Any) -> Cell:
+        make, self._make = self._make, None
+        if make is None:
+            raise KeyError(key)
+        cells = make()
+        if len(cells) > len(self.columns):
+            raise ValueError("More values provided than there are columns.")
+        self.update(zip_longest(self.columns, cells))
+        return dict.__getitem__(self, key)  # type: ignore[no-any-return]
+
+
 def _title_cell(r: DocProgress) -> Cell:
     """The title column of a row: its title, or that its metadata file cannot be used."""
     if r.about is not None and r.about.error is not None:
@@ -185,17 +213,17 @@ class DocumentTable(DataTable):
         except AttributeError:  # something to measure, or a Textual that keeps its sizes otherwise
             super()._update_dimensions(new_rows)
 
-    def add_document_rows(self, rows: Iterable[tuple[str, tuple[Cell, ...]]]) -> None:
-        """Add rows (key, cells) at the bottom, one line high each: what :meth:`add_row` does, its bookkeeping
-        (the cursor's check, the idle check) done once for all rather than once a row (10,000 rows: ~20 ms, not
-        ~150 ms)."""
+    def add_document_rows(self, rows: Iterable[tuple[str, LazyCells]]) -> None:
+        """Add rows (key, cells made when first drawn) at the bottom, one line high each: what :meth:`add_row` does,
+        its bookkeeping (the cursor's check, the idle check) done once for all rather than once a row (10,000 rows:
+        ~20 ms, not ~150 ms)."""
         try:
             locations = self._row_locations
             forward, reverse, data, table_rows = locations._forward, locations._reverse, self._data, self.rows
             new_rows, order_cache, offset_cache = self._new_rows, self._ordered_row_cache, self._offset_cache
         except AttributeError:  # a Textual that keeps its rows otherwise
             for key, cells in rows:
-                self.add_row(*cells, key=key)
+                self.add_row(*cells.made(), key=key)
             return
         columns = [column.key for column in self.ordered_columns]
         start = index = self.row_count
@@ -204,10 +232,9 @@ class DocumentTable(DataTable):
                 row_key = RowKey(key)
                 if row_key in forward:
                     raise DuplicateKey(f"The row key {row_key!r} already exists.")
-                if len(cells) > len(columns):
-                    raise ValueError("More values provided than there are columns.")
+                cells.columns = columns
                 forward[row_key], reverse[index] = index, row_key
-                data[row_key] = dict(zip_longest(columns, cells))
+                data[row_key] = cells
                 table_rows[row_key] = Row(row_key, 1)
                 new_rows.add(row_key)
                 index += 1
@@ -434,7 +461,8 @@ class HomeScreen(Screen[None]):
         table.add_column("progress", key="progress", width=progress_width)
         for key, width in SMALL_COLUMNS:
             table.add_column(Text(key, justify="right"), key=key, width=width)
-        table.add_document_rows((r.doc.id, self._cells(r, progress_width, bool(title_width))) for r in rows)
+        title = bool(title_width)
+        table.add_document_rows((r.doc.id, LazyCells(partial(self._cells, r, progress_width, title))) for r in rows)
         target = next((k for k, r in enumerate(rows) if r.doc.id == current), None) if current else None
         if target is None:
             target = next((k for k, r in enumerate(rows) if self._to_do(r)), 0)
