@@ -9,7 +9,7 @@ size and time of every source, metadata file, label file, journal and boundary f
 project file's bytes, the user, the role and the tool's version. While the key holds, the rows
 are those of last time; they are never shown before the walk has checked that it holds.
 
-The walk can run on another core while the screen starts (:func:`annotate.listing.prefetch_digest`, called by
+The walk can run on another core while the screen starts (:func:`annotate.listing.prefetch_walk`, called by
 the command before it imports Textual): what remains for the screen is reading the rows back.
 
 What is read back is project content (``.annotate/`` may come from anyone): a file that is not
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import AnnotateError
-from .listing import list_project, listing_digest, take_digest
+from .listing import list_project, listing_digest, take_walk
 from .models import GOLD
 from .project import CACHE_DIR, Document, Project
 from .reading import FileProgress
@@ -198,16 +198,15 @@ def home_key(project: Project, digest: str, annotator: str, role: str | None) ->
 
 
 def read_rows(project: Project, annotator: str, role: str | None,
-              shown: Callable[[HomeRows], None] = lambda rows: None) -> HomeRows:
+              shown: Callable[[HomeRows], object] = lambda rows: None) -> HomeRows:
     """The home screen's rows: remembered when nothing they come from changed (checked by a walk of the project:
-    the prefetched one, see :func:`annotate.listing.prefetch_digest`, else one made here), else computed and
+    the prefetched one, see :func:`annotate.listing.prefetch_walk`, else one made here), else computed and
     remembered. ``shown(rows)`` is called before they are remembered (the screen shows them meanwhile)."""
     path = project.root / CACHE_DIR / f"{remembered_name(annotator, role)}.json"
     early = _take_early(project, annotator, role)
     stored_key, rows = early if early is not None else _recall(project, path)  # meanwhile, the walk goes on
-    digest = take_digest(project)
-    if digest is None:
-        digest = listing_digest(list_project(project, stat=True))
+    walked = take_walk(project)
+    digest = walked.digest if walked is not None else listing_digest(list_project(project, stat=True))
     key = home_key(project, digest, annotator, role)
     if rows is not None and stored_key == key:
         shown(rows)
@@ -224,7 +223,7 @@ _early: dict[tuple[Path, str, str | None], tuple[threading.Thread, list[Any]]] =
 
 def read_ahead(project: Project, annotator: str, role: str | None) -> None:
     """Start reading the remembered rows on a thread, for :func:`read_rows` to take (the command calls this right
-    after :func:`annotate.listing.prefetch_digest`, before it imports Textual: the rows are read while it does)."""
+    after :func:`annotate.listing.prefetch_walk`, before it imports Textual: the rows are read while it does)."""
     key = (project.root, annotator, role)
     if key in _early:
         return
@@ -353,7 +352,8 @@ class _Sources:
     """Source paths read back: under ``seeds/``, never up a folder; made into paths (cheaply: most are one name)."""
 
     def __init__(self, project: Project) -> None:
-        self.root, self.seeds, self.ids = project.root, project.root / "seeds", set()
+        self.root, self.seeds = project.root, project.root / "seeds"
+        self.ids: set[str] = set()
         # seeds / name, without parsing a name known to be one part (10,000 paths: ~15 ms less where
         # pathlib has it; see test_home_remembered for the check that both make the same path)
         self.child: Callable[[str], Path] = getattr(self.seeds, "_make_child_relpath", self.seeds.joinpath)
@@ -389,7 +389,8 @@ def _team_rows(data: dict[str, Any], project: Project) -> HomeRows:
     for doc_id, path, section, unreadable, about, needed, assigned, files in data["rows"]:
         if section not in SECTIONS or type(assigned) is not list or type(files) is not dict:
             raise _Bad
-        made = {_name(n): FileSummary(*_figures(p), annotator=n, document=doc_id) for n, p in files.items()}
+        made = {_name(n): FileSummary(*_figures(p), annotator=n, document=doc_id)  # type: ignore[misc]
+                for n, p in files.items()}
         d = DocumentState(document(doc_id, path), _count(needed), [_name(a) for a in assigned], made)
         shown = made.get(GOLD if section in review_sections else annotator)
         rows.append(DocProgress(d.doc, shown, _text(unreadable), section, d, _about_from(about)))

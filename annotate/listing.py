@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import threading
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +39,7 @@ META_SUFFIX = ".meta.yaml"
 UNITS_PREFIX = "_units-"
 """Boundary change files are ``labels/<doc>/_units-<name>.yaml`` (see :mod:`annotate.boundaries`)."""
 
-LISTING_FORMAT = 1
+LISTING_FORMAT = 2
 """Part of :func:`listing_digest`: a new way of listing gives new digests."""
 
 
@@ -80,11 +81,14 @@ def _stat_of(entry: os.DirEntry[str]) -> Stat:
     return (st.st_size, st.st_mtime_ns)
 
 
-def _walk(root: Path, top: Path, listing: Listing, visit: Callable[[str, list[os.DirEntry[str]]], None]) -> None:
+def _walk(root: Path, top: Path, listing: Listing, visit: Callable[[str, list[os.DirEntry[str]]], None],
+          share: Callable[[str], bool] | None = None) -> None:
     """Call ``visit(folder's path under top, its entries)`` for ``top`` and every folder below (links not followed;
-    links met recorded, and left out when they lead outside the project)."""
+    links met recorded, and left out when they lead outside the project). ``share``: only the entries of ``top``
+    whose name it accepts (and ``top`` itself is not recorded as a link: the other share does that)."""
     if top.is_symlink():
-        listing.links.append(str(top))
+        if share is None:
+            listing.links.append(str(top))
         if outside_reason(root, top):
             return
     stack = [(str(top), "")]
@@ -92,6 +96,8 @@ def _walk(root: Path, top: Path, listing: Listing, visit: Callable[[str, list[os
         folder, prefix = stack.pop()
         entries = []
         for entry in _entries(folder):
+            if share is not None and not prefix and not share(entry.name):
+                continue
             if entry.is_symlink():
                 listing.links.append(entry.path)
                 if outside_reason(root, entry.path) or entry.is_dir():
@@ -103,11 +109,13 @@ def _walk(root: Path, top: Path, listing: Listing, visit: Callable[[str, list[os
         visit(prefix, entries)
 
 
-def list_project(project: Project, labels: bool = True, stat: bool = False) -> Listing:
+def list_project(project: Project, labels: bool = True, stat: bool = False, seeds_too: bool = True,
+                 share: Callable[[str], bool] | None = None) -> Listing:
     """Walk ``seeds/`` and ``labels/`` once: every source, metadata file, label file, journal and boundary file.
 
     ``labels=False``: ``seeds/`` only. ``stat``: each file's size and mtime too (:attr:`Listing.stats`,
-    :attr:`Listing.files`).
+    :attr:`Listing.files`). ``seeds_too=False`` and ``share``: a part of the walk (see :func:`walk_shared`):
+    ``labels/``'s folders whose name ``share`` accepts.
     """
     listing = Listing()
     sources: dict[str, str] = {}
@@ -152,11 +160,20 @@ def list_project(project: Project, labels: bool = True, stat: bool = False) -> L
         if stat:
             listing.files[doc_id] = _folder_key(names, journals, units)
 
-    _walk(project.root, project.seeds, listing, seeds)
+    if seeds_too:
+        _walk(project.root, project.seeds, listing, seeds)
     if labels:
-        _walk(project.root, project.labels, listing, label_folder)
+        _walk(project.root, project.labels, listing, label_folder, share)
     listing.sources = dict(sorted(sources.items()))
+    return _in_order(listing)
+
+
+def _in_order(listing: Listing) -> Listing:
+    """The walk's findings in an order that does not depend on the order the folders were read in."""
     listing.labels = dict(sorted(listing.labels.items()))
+    listing.units = dict(sorted(listing.units.items()))
+    listing.files = dict(sorted(listing.files.items()))
+    listing.links.sort()
     return listing
 
 
@@ -186,24 +203,48 @@ def _folder_key(names: dict[str, os.DirEntry[str]], journals: dict[str, os.DirEn
 
 
 @dataclass
+class Walked:
+    """What a walk made in another process found (see :func:`prefetch_walk`)."""
+
+    digest: str
+    """:func:`listing_digest` of the walk (with ``stat``)."""
+    links: list[str]
+    """:attr:`Listing.links`: every symbolic link met."""
+    extra: Any = None
+    """What the caller's ``extra(listing)`` gave (plain JSON)."""
+
+
+@dataclass
 class _Walk:
     root: Path
     pid: int
     fd: int
+    shared: bool = False
+    """A share of ``labels/`` (see :func:`walk_shared`), not the whole walk."""
 
 
 _walks: list[_Walk] = []
 
 
-def prefetch_digest(project: Project) -> bool:
-    """Start a walk of ``project`` and its digest (:func:`listing_digest` with ``stat``) in a forked child process.
+def prefetch_walk(project: Project, extra: Callable[[Listing], Any] | None = None) -> bool:
+    """Start a walk of ``project`` (:func:`list_project` with ``stat``) in a forked child process, for
+    :func:`take_walk` to pick up: its digest, the links met, and ``extra(listing)`` (plain JSON) when given.
 
-    ``annotate`` calls this before it imports the user interface, for the home screen: the
-    walk that checks its remembered rows (:func:`annotate.homeview.read_rows`; a fifth of a
-    second for 10,000 documents) then runs on another core while this process starts the
-    screen. Linux only (fork without exec is not safe everywhere), never with other threads
-    running. Returns whether a child was started; if anything goes wrong, the screen walks.
+    The home screen's rows remembered on the walk's digest (:mod:`annotate.homeview`) are read
+    back meanwhile: the walk (a fifth of a second for 10,000 documents) runs on the other core.
+    ``annotate`` starts it before it imports the user interface. Linux only (fork without exec
+    is not safe everywhere), never with other threads running, one at a time. Returns whether a
+    child was started; if anything goes wrong, :func:`take_walk` says None and the caller walks.
     """
+    def work() -> list[Any]:
+        listing = list_project(project, stat=True)
+        return [listing_digest(listing), listing.links, extra(listing) if extra is not None else None]
+
+    return _fork(project, work)
+
+
+def _fork(project: Project, work: Callable[[], Any], shared: bool = False) -> bool:
+    """Run ``work()`` in a forked child that writes its result (plain JSON) to a pipe (see :func:`_result`)."""
     if not sys.platform.startswith("linux") or threading.active_count() > 1 or _walks:
         return False
     r, w = os.pipe()
@@ -213,43 +254,98 @@ def prefetch_digest(project: Project) -> bool:
         os.close(r)
         os.close(w)
         return False
-    if pid == 0:  # the child: walk, write the digest, leave without any cleanup of the parent's
+    if pid == 0:  # the child: work, write what it found, leave without any cleanup of the parent's
         code = 1
         try:
             os.close(r)
-            os.write(w, listing_digest(list_project(project, stat=True)).encode("ascii"))
+            view = memoryview(json.dumps(work()).encode("utf-8"))
+            while view:
+                view = view[os.write(w, view):]
             code = 0
         finally:
             os._exit(code)
     os.close(w)
-    _walks.append(_Walk(project.root, pid, r))
+    _walks.append(_Walk(project.root, pid, r, shared))
     return True
 
 
-def take_digest(project: Project) -> str | None:
-    """The digest of the walk prefetched for ``project`` (waits for it), or None when there is none (or it failed)."""
-    walk = next((x for x in _walks if x.root == project.root), None)
+def _result(project: Project, shared: bool) -> Any:
+    """What the child started for ``project`` wrote (waits for it), or None when there is none (or it failed)."""
+    walk = next((x for x in _walks if x.root == project.root and x.shared == shared), None)
     if walk is None:
         return None
     _walks.remove(walk)
-    data = b""
+    chunks = []
     try:
-        while chunk := os.read(walk.fd, 256):
-            data += chunk
+        while chunk := os.read(walk.fd, 1 << 16):
+            chunks.append(chunk)
     except OSError:
-        data = b""
+        chunks = []
     finally:
         os.close(walk.fd)
     try:
         _, status = os.waitpid(walk.pid, 0)
-    except ChildProcessError:  # reaped elsewhere: the check below is enough
+    except ChildProcessError:  # reaped elsewhere: the checks below are enough
         status = 0
-    text = data.decode("ascii", "replace")
-    return text if status == 0 and len(text) == 64 and all(c in "0123456789abcdef" for c in text) else None
+    try:
+        return json.loads(b"".join(chunks)) if status == 0 else None
+    except ValueError:
+        return None
+
+
+def _theirs(name: str) -> bool:
+    """The folders of ``labels/`` a shared walk's child takes: two in three, by a hash of the name (the parent
+    walks ``seeds/`` too)."""
+    return zlib.crc32(name.encode("utf-8", "surrogateescape")) % 3 != 0
+
+
+def walk_shared(project: Project) -> bool:
+    """Start walking a share of ``labels/`` (:func:`list_project` with ``stat``) in a forked child process, for
+    :func:`take_shared` to finish: a command with nothing else to do meanwhile walks the rest itself, on the
+    other core. Linux only, never with other threads running, one at a time; False when not started."""
+    def work() -> list[Any]:
+        part = list_project(project, stat=True, seeds_too=False, share=_theirs)
+        return [part.labels, part.units, part.files, part.links]
+
+    return _fork(project, work, shared=True)
+
+
+def take_shared(project: Project) -> Listing:
+    """The whole walk (:func:`list_project` with ``stat``): this process's share and, when :func:`walk_shared`
+    started one, the child's (else, or when it failed, that share too)."""
+    started = any(x.root == project.root and x.shared for x in _walks)
+    if not started:
+        return list_project(project, stat=True)
+    listing = list_project(project, stat=True, share=lambda name: not _theirs(name))
+    found = _result(project, shared=True)
+    try:
+        labels, units, files, links = found
+        if not (type(labels) is dict and type(units) is dict and type(files) is dict and type(links) is list):
+            raise TypeError
+    except (TypeError, ValueError):
+        part = list_project(project, stat=True, seeds_too=False, share=_theirs)
+        labels, units, files, links = part.labels, part.units, part.files, part.links
+    listing.labels.update(labels)
+    listing.units.update(units)
+    listing.files.update(files)
+    listing.links.extend(links)
+    return _in_order(listing)
+
+
+def take_walk(project: Project) -> Walked | None:
+    """What the walk prefetched for ``project`` found (waits for it), or None when there is none (or it failed)."""
+    try:
+        digest, links, extra = _result(project, shared=False)
+    except (ValueError, TypeError):
+        return None
+    if type(digest) is not str or len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest) \
+            or type(links) is not list or not all(type(x) is str for x in links):
+        return None
+    return Walked(digest, links, extra)
 
 
 def cancel_prefetch() -> None:
-    """Stop and reap a walk not picked up (the home screen never read its rows)."""
+    """Stop and reap every walk not picked up (the home screen never read its rows; a command failed)."""
     import signal
 
     while _walks:

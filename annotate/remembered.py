@@ -22,10 +22,11 @@ import json
 import math
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .listing import Listing, list_project, listing_digest
+from .listing import Listing, cancel_prefetch, listing_digest, take_shared, walk_shared
 from .project import CACHE_DIR, Project
 from .safefs import read_cache, read_if_there, write_cache
 from .team import PROJECT_FILE
@@ -73,24 +74,34 @@ def key_of(project: Project, digest: str, team: bool = True) -> list[Any]:
 
 
 def answer(project: Project, name: str, compute: Callable[[Listing], dict[str, Any]], team: bool = True
-           ) -> tuple[dict[str, Any], Listing]:
+           ) -> tuple[dict[str, Any], list[str]]:
     """What was remembered as ``name`` when nothing it comes from changed since (see :func:`key_of`), else
-    ``compute(listing)``'s, remembered for next time; and the walk (one per run: the caller may use it)."""
-    listing = list_project(project, stat=True)
+    ``compute(listing)``'s, remembered for next time; and the links the walk met (every run walks once).
+
+    The walk is shared with a child process on the other core (:func:`annotate.listing.walk_shared`),
+    started before what was remembered is read back and checked.
+    """
+    path = project.root / CACHE_DIR / f"{name}.json"
+    walk_shared(project)
+    try:
+        stored = _stored(project, path, name)
+        listing = take_shared(project)
+    finally:
+        cancel_prefetch()  # only when an error came first
     key = key_of(project, listing_digest(listing), team)
-    result = recall(project, name, key)
-    if result is None:
-        result = compute(listing)
-        remember(project, name, key, result)
-    return result, listing
+    if stored is not None and stored[0] == key:
+        return stored[1], listing.links
+    result = compute(listing)
+    remember(project, name, key, result)
+    return result, listing.links
 
 
-def recall(project: Project, name: str, key: list[Any]) -> dict[str, Any] | None:
-    """The figures remembered as ``name`` for ``key``, when there are and they are of the expected shape."""
+def _stored(project: Project, path: Path, name: str) -> tuple[Any, dict[str, Any]] | None:
+    """The key and the figures remembered at ``path``, when the figures are of the expected shape for ``name``."""
     with contextlib.suppress(OSError, ValueError, RecursionError):
-        data = json.loads(read_cache(project.root / CACHE_DIR / f"{name}.json", project.root) or b"{}")
-        if type(data) is dict and data.get("key") == key and USABLE[name](data.get("result")):
-            return data["result"]
+        data = json.loads(read_cache(path, project.root) or b"{}")
+        if type(data) is dict and "key" in data and USABLE[name](data.get("result")):
+            return data["key"], data["result"]
     return None
 
 

@@ -39,9 +39,9 @@ def status_view(project: Project, progress: Progress | None = None) -> StatusVie
         summaries = read_summaries(project, progress, listing=listing)
         return {"rows": list(compact_rows(summaries)), "unstarted": unstarted_of(summaries)}
 
-    found, listing = answer(project, ROWS, compute, team=False)
+    found, links = answer(project, ROWS, compute, team=False)
     kept: list[list[Any]] = found["rows"]
-    refused = _refused_rows(project, listing.links)
+    refused = _refused_rows(project, links)
     return StatusView(lambda: _rows(kept, refused), found["unstarted"])
 
 

@@ -20,7 +20,7 @@ from test_team_screens import home_of, rows, team_fixture
 
 from annotate import homeview, summaries
 from annotate.homeview import HomeRows, compute_rows, read_rows, remembered_name, rows_from_json, rows_to_json
-from annotate.listing import cancel_prefetch, list_project, listing_digest, prefetch_digest, take_digest
+from annotate.listing import cancel_prefetch, list_project, listing_digest, prefetch_walk, take_walk
 from annotate.project import CACHE_DIR
 from annotate.reading import FileProgress
 from annotate.store import Project
@@ -217,14 +217,19 @@ def test_source_paths_read_back_are_the_paths_of_the_sources(team: Project) -> N
     assert "sub/deep" in {r.doc.id for r in again.rows}
 
 
-def test_the_prefetched_walk_gives_the_listings_digest(team: Project) -> None:
-    assert prefetch_digest(team)
-    assert not prefetch_digest(team)  # one at a time
-    assert take_digest(team) == listing_digest(list_project(team, stat=True))
-    assert take_digest(team) is None  # taken once
-    assert prefetch_digest(team)
+def test_the_prefetched_walk_gives_the_listings_digest_and_links(team: Project, tmp_path: Path) -> None:
+    (team.seeds / "out.txt").symlink_to(tmp_path / "elsewhere.txt")
+    listing = list_project(team, stat=True)
+    assert listing.links
+    assert prefetch_walk(team, lambda found: sorted(found.sources))
+    assert not prefetch_walk(team)  # one at a time
+    walked = take_walk(team)
+    assert walked is not None and walked.digest == listing_digest(listing) and walked.links == listing.links
+    assert walked.extra == sorted(listing.sources)
+    assert take_walk(team) is None  # taken once
+    assert prefetch_walk(team)
     cancel_prefetch()  # not taken: the child is stopped and reaped
-    assert take_digest(team) is None
+    assert take_walk(team) is None
 
 
 def test_a_prefetched_walk_that_fails_is_walked_again(team: Project, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -235,12 +240,14 @@ def test_a_prefetched_walk_that_fails_is_walked_again(team: Project, monkeypatch
 
     with monkeypatch.context() as m:
         m.setattr("annotate.listing.list_project", broken)
-        assert prefetch_digest(team)  # the child's walk fails: it writes nothing and exits 1
-    assert take_digest(team) is None
-    assert prefetch_digest(team)
+        assert prefetch_walk(team)  # the child's walk fails: it writes nothing and exits 1
+    assert take_walk(team) is None
+    assert prefetch_walk(team, lambda _: 1 / 0)  # the caller's extra fails in the child: the same
+    assert take_walk(team) is None
+    assert prefetch_walk(team)
     assert flat(read_rows(team, "alice", None)) == expected  # the digest came from the child
     label(team, "d06", "alice", TRUTH[:1])
-    assert prefetch_digest(team)
+    assert prefetch_walk(team)
     assert flat(read_rows(team, "alice", None)) == flat(compute_rows(team, "alice", None)) != expected
 
 

@@ -308,7 +308,7 @@ class HomeScreen(Screen[None]):
         self.filter_text = ""
         self.filter_open = False
         """The filter line is shown: printable keys type into it (the table keeps the focus and the arrows)."""
-        self._widths: tuple[int, int] | None = None
+        self._widths: tuple[int, int, int] | None = None
         self.select = select
         """The document to select when the list is next drawn (the one just left), else the first unfinished."""
         self.team_file = False
