@@ -8,8 +8,10 @@ checked (it is project content) and, when not of the expected shape, computed ag
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -261,3 +263,28 @@ async def test_the_home_screen_shows_the_same_rows_from_memory(team: Project, mo
     async with home_of(team) as (_app, _pilot, home):
         assert rows(home) == first and home.view is not None and home.view.queue.todo
     assert os.path.exists(cache_of(team, "alice"))
+
+
+def test_annotate_on_a_terminal_shows_the_rows_remembered_and_quits_cleanly(team: Project) -> None:
+    """The command as a user runs it (the walk forked before Textual is imported, the rows read on a thread): the
+    first run remembers the rows, the second shows them from memory; q quits with status 0 both times."""
+    from test_kill import Terminal
+
+    cache = cache_of(team, "alice")
+    for run in range(2):
+        term = Terminal(["--root", str(team.root), "--annotator", "alice"], team.root)
+        try:
+            term.wait_for(b"sorted by", timeout=30)
+            term.wait_for(b"in progress", timeout=10)
+            assert cache.is_file(), run
+            term.type(b"q")
+            deadline = time.monotonic() + 10
+            while (done := os.waitpid(term.pid, os.WNOHANG))[0] == 0:
+                assert time.monotonic() < deadline, "q did not quit"
+                time.sleep(0.05)
+            assert os.waitstatus_to_exitcode(done[1]) == 0
+        finally:
+            with contextlib.suppress(OSError):
+                term.kill()
+    assert flat(rows_from_json(json.loads(cache.read_text(encoding="utf-8"))["rows"], team)) \
+        == flat(compute_rows(team, "alice", None))

@@ -122,10 +122,10 @@ def main(ctx: click.Context, annotator: str | None, role: str | None) -> None:
     """
     if ctx.invoked_subcommand is None:
         with collector_paused():
-            from ..listing import cancel_prefetch, prefetch_digest
+            from ..listing import cancel_prefetch, prefetch_walk
 
             project = project_of(ctx)
-            prefetch_digest(project)  # the walk that checks the remembered rows: on another core meanwhile
+            prefetch_walk(project)  # the walk that checks the remembered rows: on another core meanwhile
             try:
                 from ..store import annotator_name
 
