@@ -201,7 +201,7 @@ def read_rows(project: Project, annotator: str, role: str | None,
               shown: Callable[[HomeRows], object] = lambda rows: None) -> HomeRows:
     """The home screen's rows: remembered when nothing they come from changed (checked by a walk of the project:
     the prefetched one, see :func:`annotate.listing.prefetch_walk`, else one made here), else computed and
-    remembered. ``shown(rows)`` is called before they are remembered (the screen shows them meanwhile)."""
+    remembered. ``shown(rows)`` is called with the rows once they are known (and remembered)."""
     path = project.root / CACHE_DIR / f"{remembered_name(annotator, role)}.json"
     early = _take_early(project, annotator, role)
     stored_key, rows = early if early is not None else _recall(project, path)  # meanwhile, the walk goes on
@@ -212,9 +212,9 @@ def read_rows(project: Project, annotator: str, role: str | None,
         shown(rows)
         return rows
     rows = compute_rows(project, annotator, role)
-    shown(rows)
     payload = json.dumps({"key": key, "rows": rows_to_json(rows, project)}, ensure_ascii=False)
-    write_cache(path, payload.encode("utf-8"), project.root)
+    write_cache(path, payload.encode("utf-8"), project.root)  # before they are shown: a quit at once keeps them
+    shown(rows)
     return rows
 
 
