@@ -9,8 +9,9 @@ size and time of every source, metadata file, label file, journal and boundary f
 project file's bytes, the user, the role and the tool's version. While the key holds, the rows
 are those of last time; they are never shown before the walk has checked that it holds.
 
-The walk can run on another core while the screen starts (:func:`annotate.listing.prefetch_walk`, called by
-the command before it imports Textual): what remains for the screen is reading the rows back.
+The walk can run on another core while the screen starts (:func:`annotate.listing.prefetch_walk`,
+called by the command before it imports Textual, which also starts :func:`read_ahead`): what
+remains for the screen is reading the rows back, on a thread while Textual is imported.
 
 What is read back is project content (``.annotate/`` may come from anyone): a file that is not
 of the expected shape, with printable text, whole numbers and names of documents under
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import AnnotateError
-from .listing import list_project, listing_digest, take_walk
+from .listing import list_project, listing_digest, take_walk, walk_ready
 from .models import GOLD
 from .project import CACHE_DIR, Document, Project
 from .reading import FileProgress
@@ -202,20 +203,52 @@ def read_rows(project: Project, annotator: str, role: str | None,
     """The home screen's rows: remembered when nothing they come from changed (checked by a walk of the project:
     the prefetched one, see :func:`annotate.listing.prefetch_walk`, else one made here), else computed and
     remembered. ``shown(rows)`` is called with the rows once they are known (and remembered)."""
-    path = project.root / CACHE_DIR / f"{remembered_name(annotator, role)}.json"
-    early = _take_early(project, annotator, role)
-    stored_key, rows = early if early is not None else _recall(project, path)  # meanwhile, the walk goes on
-    walked = take_walk(project)
-    digest = walked.digest if walked is not None else listing_digest(list_project(project, stat=True))
-    key = home_key(project, digest, annotator, role)
-    if rows is not None and stored_key == key:
-        shown(rows)
-        return rows
+    key = _missed.pop((project.root, annotator, role), None)  # rows_if_ready found them changed: no walk again
+    if key is None:
+        key, rows = _checked(project, annotator, role)
+        if rows is not None:
+            shown(rows)
+            return rows
     rows = compute_rows(project, annotator, role)
     payload = json.dumps({"key": key, "rows": rows_to_json(rows, project)}, ensure_ascii=False)
-    write_cache(path, payload.encode("utf-8"), project.root)  # before they are shown: a quit at once keeps them
+    write_cache(_path(project, annotator, role), payload.encode("utf-8"), project.root)  # a quit at once keeps them
     shown(rows)
     return rows
+
+
+def rows_if_ready(project: Project, annotator: str, role: str | None, wait: float = 0.05) -> HomeRows | None:
+    """The remembered rows, when the read ahead (:func:`read_ahead`) and the prefetched walk are done within
+    ``wait`` seconds and found nothing changed; else None (and :func:`read_rows` does the rest, off this thread).
+
+    The home screen asks on mount: rows known before its first frame are in it.
+    """
+    early = _early.get((project.root, annotator, role))
+    if early is None or not walk_ready(project, wait):
+        return None
+    early[0].join(wait)
+    if early[0].is_alive():
+        return None
+    key, rows = _checked(project, annotator, role)
+    if rows is None:
+        _missed[(project.root, annotator, role)] = key
+    return rows
+
+
+_missed: dict[tuple[Path, str, str | None], list[Any]] = {}
+
+
+def _path(project: Project, annotator: str, role: str | None) -> Path:
+    return project.root / CACHE_DIR / f"{remembered_name(annotator, role)}.json"
+
+
+def _checked(project: Project, annotator: str, role: str | None) -> tuple[list[Any], HomeRows | None]:
+    """The key of the project as it is now, and the rows remembered under it (None: none, or another key)."""
+    early = _take_early(project, annotator, role)
+    stored_key, rows = early if early is not None else _recall(project, _path(project, annotator, role))
+    walked = take_walk(project)  # meanwhile, the walk went on (prefetched: on another core)
+    digest = walked.digest if walked is not None else listing_digest(list_project(project, stat=True))
+    key = home_key(project, digest, annotator, role)
+    return key, (rows if rows is not None and stored_key == key else None)
 
 
 _early: dict[tuple[Path, str, str | None], tuple[threading.Thread, list[Any]]] = {}
@@ -227,7 +260,7 @@ def read_ahead(project: Project, annotator: str, role: str | None) -> None:
     key = (project.root, annotator, role)
     if key in _early:
         return
-    path = project.root / CACHE_DIR / f"{remembered_name(annotator, role)}.json"
+    path = _path(project, annotator, role)
     found: list[Any] = []
     thread = threading.Thread(target=lambda: found.append(_recall(project, path)), name="home-rows", daemon=True)
     _early[key] = (thread, found)

@@ -335,6 +335,19 @@ def take_shared(project: Project) -> Listing:
     return _in_order(listing)
 
 
+def walk_ready(project: Project, wait: float = 0.0) -> bool:
+    """True when the walk prefetched for ``project`` has written what it found (within ``wait`` seconds)."""
+    import select
+
+    walk = next((x for x in _walks if x.root == project.root and not x.shared), None)
+    if walk is None:
+        return False
+    try:
+        return bool(select.select([walk.fd], [], [], wait)[0])
+    except (OSError, ValueError):
+        return False
+
+
 def take_walk(project: Project) -> Walked | None:
     """What the walk prefetched for ``project`` found (waits for it), or None when there is none (or it failed)."""
     try:

@@ -21,7 +21,16 @@ from team_project import TRUTH, label
 from test_team_screens import home_of, rows, team_fixture
 
 from annotate import homeview, summaries
-from annotate.homeview import HomeRows, compute_rows, read_rows, remembered_name, rows_from_json, rows_to_json
+from annotate.homeview import (
+    HomeRows,
+    compute_rows,
+    read_ahead,
+    read_rows,
+    remembered_name,
+    rows_from_json,
+    rows_if_ready,
+    rows_to_json,
+)
 from annotate.listing import cancel_prefetch, list_project, listing_digest, prefetch_walk, take_walk
 from annotate.project import CACHE_DIR
 from annotate.reading import FileProgress
@@ -250,6 +259,23 @@ def test_a_prefetched_walk_that_fails_is_walked_again(team: Project, monkeypatch
     assert flat(read_rows(team, "alice", None)) == expected  # the digest came from the child
     label(team, "d06", "alice", TRUTH[:1])
     assert prefetch_walk(team)
+    assert flat(read_rows(team, "alice", None)) == flat(compute_rows(team, "alice", None)) != expected
+
+
+def test_rows_ready_before_the_first_frame_are_the_rows(team: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the home screen asks on mount: the rows read ahead, when the walk found nothing changed."""
+    expected = flat(read_rows(team, "alice", None))
+    assert rows_if_ready(team, "alice", None) is None  # nothing read ahead, nothing walked
+    assert prefetch_walk(team)
+    read_ahead(team, "alice", None)
+    ready = rows_if_ready(team, "alice", None, wait=10)
+    assert ready is not None and flat(ready) == expected
+
+    label(team, "d06", "alice", TRUTH[:1])  # a change: not ready; the read then computes without walking again
+    assert prefetch_walk(team)
+    read_ahead(team, "alice", None)
+    assert rows_if_ready(team, "alice", None, wait=10) is None
+    monkeypatch.setattr(homeview, "list_project", lambda *_a, **_k: pytest.fail("walked again"))
     assert flat(read_rows(team, "alice", None)) == flat(compute_rows(team, "alice", None)) != expected
 
 

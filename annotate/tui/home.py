@@ -44,6 +44,7 @@ from ..homeview import (
     TeamView,
     plain_rows,
     read_rows,
+    rows_if_ready,
 )
 from ..store import Document, Project
 from ..summaries import About
@@ -368,6 +369,9 @@ class HomeScreen(Screen[None]):
         self.team_file = path.exists() or path.is_symlink()
         self.refresh_bindings()
         self._generation += 1
+        if not self.all_rows and (rows := rows_if_ready(self.project, self.annotator, self.options.role)):
+            self._team_read(TeamRead(self._generation, rows, current))  # read ahead: in the first frame
+            return
         if not self.all_rows:
             self._show_bar()
         self.read_team(self._generation, current)
