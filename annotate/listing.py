@@ -9,18 +9,17 @@ remembered pays for the walk and little else.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import sys
-import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import forked
 from .project import SOURCE_SUFFIXES
 from .safefs import outside_reason
 
@@ -220,8 +219,7 @@ class Walked:
 @dataclass
 class _Walk:
     root: Path
-    pid: int
-    fd: int
+    child: forked.Child
     shared: bool = False
     """A share of ``labels/`` (see :func:`walk_shared`), not the whole walk."""
 
@@ -247,28 +245,13 @@ def prefetch_walk(project: Project, extra: Callable[[Listing], Any] | None = Non
 
 
 def _fork(project: Project, work: Callable[[], Any], shared: bool = False) -> bool:
-    """Run ``work()`` in a forked child that writes its result (plain JSON) to a pipe (see :func:`_result`)."""
-    if not sys.platform.startswith("linux") or threading.active_count() > 1 or _walks:
+    """Run ``work()`` in a forked child (see :mod:`annotate.forked`) that writes its result as JSON."""
+    if _walks:
         return False
-    r, w = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(r)
-        os.close(w)
+    child = forked.start(lambda: json.dumps(work()).encode("utf-8"))
+    if child is None:
         return False
-    if pid == 0:  # the child: work, write what it found, leave without any cleanup of the parent's
-        code = 1
-        try:
-            os.close(r)
-            view = memoryview(json.dumps(work()).encode("utf-8"))
-            while view:
-                view = view[os.write(w, view):]
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(w)
-    _walks.append(_Walk(project.root, pid, r, shared))
+    _walks.append(_Walk(project.root, child, shared))
     return True
 
 
@@ -279,20 +262,9 @@ def _result(project: Project, shared: bool) -> Any:
         _walks.remove(walk)  # type: ignore[arg-type]
     except ValueError:  # none (None is not in the list), or taken by another thread meanwhile
         return None
-    chunks = []
+    data = forked.collect(walk.child)
     try:
-        while chunk := os.read(walk.fd, 1 << 16):
-            chunks.append(chunk)
-    except OSError:
-        chunks = []
-    finally:
-        os.close(walk.fd)
-    try:
-        _, status = os.waitpid(walk.pid, 0)
-    except ChildProcessError:  # reaped elsewhere: the checks below are enough
-        status = 0
-    try:
-        return json.loads(b"".join(chunks)) if status == 0 else None
+        return json.loads(data) if data is not None else None
     except ValueError:
         return None
 
@@ -338,15 +310,8 @@ def take_shared(project: Project) -> Listing:
 
 def walk_ready(project: Project, wait: float = 0.0) -> bool:
     """True when the walk prefetched for ``project`` has written what it found (within ``wait`` seconds)."""
-    import select
-
     walk = next((x for x in _walks if x.root == project.root and not x.shared), None)
-    if walk is None:
-        return False
-    try:
-        return bool(select.select([walk.fd], [], [], wait)[0])
-    except (OSError, ValueError):
-        return False
+    return walk is not None and forked.ready(walk.child, wait)
 
 
 def take_walk(project: Project) -> Walked | None:
@@ -363,11 +328,5 @@ def take_walk(project: Project) -> Walked | None:
 
 def cancel_prefetch() -> None:
     """Stop and reap every walk not picked up (the home screen never read its rows; a command failed)."""
-    import signal
-
     while _walks:
-        walk = _walks.pop()
-        os.close(walk.fd)
-        with contextlib.suppress(ProcessLookupError, ChildProcessError):
-            os.kill(walk.pid, signal.SIGKILL)
-            os.waitpid(walk.pid, 0)
+        forked.stop(_walks.pop().child)

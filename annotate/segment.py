@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import re
 import sys
-import threading
 import unicodedata
 from array import array
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import lru_cache
+
+from . import forked
 
 Span = tuple[int, int]
 
@@ -396,13 +396,7 @@ PREFETCH_CHARS = 20_000
 """Only sources up to this size are segmented ahead (bigger ones are segmented with progress shown)."""
 
 
-@dataclass
-class _Prefetch:
-    pid: int
-    fd: int
-
-
-_prefetched: dict[str, _Prefetch] = {}
+_prefetched: dict[str, forked.Child] = {}
 
 
 def prefetch(text: str) -> bool:
@@ -413,57 +407,24 @@ def prefetch(text: str) -> bool:
     regular expressions for an article) then happens on another core while this
     process starts the screen. Linux only (fork without exec is not safe
     everywhere), never with other threads running, and only for texts up to
-    ``PREFETCH_CHARS``. Returns whether a child was started. If anything goes
-    wrong, the text is simply segmented here, as without a prefetch.
+    ``PREFETCH_CHARS`` (see :mod:`annotate.forked`). Returns whether a child was
+    started. If anything goes wrong, the text is simply segmented here, as without a prefetch.
     """
-    if (not sys.platform.startswith("linux") or len(text) > PREFETCH_CHARS or text in _prefetched
-            or threading.active_count() > 1):
+    if len(text) > PREFETCH_CHARS or text in _prefetched:
         return False
-    r, w = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(r)
-        os.close(w)
+    child = forked.start(lambda: array("q", [offset for span in iter_segment(text) for offset in span]).tobytes())
+    if child is None:
         return False
-    if pid == 0:  # the child: segment, write the flat offsets, leave without any cleanup of the parent's
-        code = 1
-        try:
-            os.close(r)
-            flat = array("q", [offset for span in iter_segment(text) for offset in span]).tobytes()
-            view = memoryview(flat)
-            while view:
-                view = view[os.write(w, view):]
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(w)
-    _prefetched[text] = _Prefetch(pid, r)
+    _prefetched[text] = child
     return True
 
 
 def _take_prefetched(text: str) -> list[Span] | None:
     """The spans of a prefetch of exactly ``text`` (waits for the child), or None."""
-    job = _prefetched.pop(text, None) if _prefetched else None
-    if job is None:
-        return None
-    chunks = []
-    try:
-        while chunk := os.read(job.fd, 1 << 16):
-            chunks.append(chunk)
-    except OSError:
-        chunks = []
-    finally:
-        os.close(job.fd)
-    try:
-        _, status = os.waitpid(job.pid, 0)
-    except ChildProcessError:  # reaped elsewhere (a SIGCHLD handler): trust the data checks below
-        status = 0
-    if status != 0:
-        return None
+    child = _prefetched.pop(text, None) if _prefetched else None
+    data = forked.collect(child) if child is not None else None
     flat = array("q")
-    data = b"".join(chunks)
-    if len(data) % (2 * flat.itemsize):
+    if data is None or len(data) % (2 * flat.itemsize):
         return None
     flat.frombytes(data)
     spans = list(zip(flat[::2], flat[1::2], strict=True))  # even length: checked above
@@ -482,13 +443,5 @@ def _plausible(text: str, spans: list[Span]) -> bool:
 
 def cancel_prefetch() -> None:
     """Stop and reap every prefetch child not picked up (the document was not opened after all)."""
-    import signal
-
     while _prefetched:
-        _, job = _prefetched.popitem()
-        os.close(job.fd)
-        try:
-            os.kill(job.pid, signal.SIGKILL)
-            os.waitpid(job.pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
+        forked.stop(_prefetched.popitem()[1])
