@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import AnnotateError
-from .listing import list_project, listing_digest, take_walk, walk_ready
+from .listing import Listing, list_project, listing_digest, take_walk, walk_ready
 from .models import GOLD
 from .project import CACHE_DIR, Document, Project
 from .reading import FileProgress
@@ -162,15 +162,17 @@ class HomeRows:
         return self.view.rows if self.view is not None else self.plain
 
 
-def compute_rows(project: Project, annotator: str, role: str | None) -> HomeRows:
-    """The rows from the label files' summaries (cached per file; see :mod:`annotate.summaries`)."""
+def compute_rows(project: Project, annotator: str, role: str | None, listing: Listing | None = None) -> HomeRows:
+    """The rows from the label files' summaries (cached per file; see :mod:`annotate.summaries`). ``listing``: the
+    walk, when the caller has just made it."""
     from .team import team_state
     from .team.work import read_work
 
+    work = read_work(project, figures=False, listing=listing)
     try:
-        state = team_state(project, figures=False)
+        state = team_state(project, work)
     except AnnotateError as exc:
-        return HomeRows(None, plain_rows(read_work(project, figures=False), annotator), str(exc))
+        return HomeRows(None, plain_rows(work, annotator), str(exc))
     if state.team is None:
         return HomeRows(None, plain_rows(state.work, annotator))
     return HomeRows(team_view(state, annotator, reviews(annotator, role, list(state.team.reviewers))), [])
@@ -204,12 +206,13 @@ def read_rows(project: Project, annotator: str, role: str | None,
     the prefetched one, see :func:`annotate.listing.prefetch_walk`, else one made here), else computed and
     remembered. ``shown(rows)`` is called with the rows once they are known (and remembered)."""
     key = _missed.pop((project.root, annotator, role), None)  # rows_if_ready found them changed: no walk again
+    listing = None
     if key is None:
-        key, rows = _checked(project, annotator, role)
+        key, rows, listing = _checked(project, annotator, role)
         if rows is not None:
             shown(rows)
             return rows
-    rows = compute_rows(project, annotator, role)
+    rows = compute_rows(project, annotator, role, listing)
     payload = json.dumps({"key": key, "rows": rows_to_json(rows, project)}, ensure_ascii=False)
     write_cache(_path(project, annotator, role), payload.encode("utf-8"), project.root)  # a quit at once keeps them
     shown(rows)
@@ -228,7 +231,7 @@ def rows_if_ready(project: Project, annotator: str, role: str | None, wait: floa
     early[0].join(wait)
     if early[0].is_alive():
         return None
-    key, rows = _checked(project, annotator, role)
+    key, rows, _ = _checked(project, annotator, role)
     if rows is None:
         _missed[(project.root, annotator, role)] = key
     return rows
@@ -241,14 +244,17 @@ def _path(project: Project, annotator: str, role: str | None) -> Path:
     return project.root / CACHE_DIR / f"{remembered_name(annotator, role)}.json"
 
 
-def _checked(project: Project, annotator: str, role: str | None) -> tuple[list[Any], HomeRows | None]:
-    """The key of the project as it is now, and the rows remembered under it (None: none, or another key)."""
+def _checked(project: Project, annotator: str, role: str | None
+             ) -> tuple[list[Any], HomeRows | None, Listing | None]:
+    """The key of the project as it is now, the rows remembered under it (None: none, or another key), and the
+    walk when it was made here (None: prefetched, on another core)."""
     early = _take_early(project, annotator, role)
     stored_key, rows = early if early is not None else _recall(project, _path(project, annotator, role))
     walked = take_walk(project)  # meanwhile, the walk went on (prefetched: on another core)
-    digest = walked.digest if walked is not None else listing_digest(list_project(project, stat=True))
+    listing = list_project(project, stat=True) if walked is None else None
+    digest = walked.digest if walked is not None else listing_digest(listing)  # type: ignore[arg-type]
     key = home_key(project, digest, annotator, role)
-    return key, (rows if rows is not None and stored_key == key else None)
+    return key, (rows if rows is not None and stored_key == key else None), listing
 
 
 _early: dict[tuple[Path, str, str | None], tuple[threading.Thread, list[Any]]] = {}

@@ -123,10 +123,20 @@ CHANGES = {
 
 
 @pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
-def test_a_change_is_seen(team: Project, change: Any) -> None:
+def test_a_change_is_seen_with_one_walk(team: Project, change: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     before = flat(read_rows(team, "alice", None))
     change(team)
+    walks = []
+    real = homeview.list_project
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        walks.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(homeview, "list_project", counted)
+    monkeypatch.setattr(summaries, "list_project", counted)
     after = flat(read_rows(team, "alice", None))
+    assert len(walks) == 1  # the walk that found the change is the one the rows are computed from
     assert after == flat(compute_rows(team, "alice", None)) != before
 
 

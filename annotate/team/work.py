@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass, field
 
 from ..agreement import PairCounts
+from ..listing import Listing
 from ..models import GOLD
 from ..reading import journal_path
 from ..store import Document, Project
@@ -57,13 +58,15 @@ class ProjectWork:
         return dict(sorted(out.items()))
 
 
-def read_work(project: Project, progress: Progress | None = None, figures: bool = True) -> ProjectWork:
+def read_work(project: Project, progress: Progress | None = None, figures: bool = True,
+              listing: Listing | None = None) -> ProjectWork:
     """Sum up every label file of the project (a broken file is kept with its error, never dropped).
 
     ``figures=False``: progress only (each file's label mix, seconds and reviewers, and the
-    pair counts, are left empty): what queues and the plan need, read faster.
+    pair counts, are left empty): what queues and the plan need, read faster. ``listing``: the
+    walk, when the caller has just made it.
     """
-    return work_of(project, read_summaries(project, progress, figures))
+    return work_of(project, read_summaries(project, progress, figures, listing))
 
 
 def work_of(project: Project, summaries: Summaries) -> ProjectWork:
