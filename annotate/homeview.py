@@ -418,27 +418,77 @@ def _plain_rows(data: dict[str, Any], project: Project) -> HomeRows:
     return HomeRows(None, rows, _text(data["error"]))
 
 
+class _Row(DocProgress):
+    """A row read back (:func:`rows_from_json`), its figures checked: who is assigned and each one's file (its
+    :class:`DocumentState`) made when first asked for (the detail line of the selected row, ``n``), not for all
+    10,000 rows before the first frame."""
+
+    @property  # type: ignore[override]
+    def team(self) -> DocumentState | None:
+        found = self.__dict__
+        if "team" not in found:
+            doc, needed, assigned, files = found.pop("_raw")
+            made = {n: FileSummary(*p, annotator=n, document=doc.id) for n, p in files.items()}  # type: ignore[misc]
+            found["team"] = DocumentState(doc, needed, assigned, made)
+        return found["team"]  # type: ignore[no-any-return]
+
+    @team.setter
+    def team(self, value: DocumentState | None) -> None:
+        self.__dict__["team"] = value
+
+
+class _Item(QueueItem):
+    """A queue's item read back: its document's state is its row's (made when first asked for)."""
+
+    @property  # type: ignore[override]
+    def state(self) -> DocumentState:
+        found = self.__dict__
+        if "state" not in found:
+            found["state"] = found.pop("_row").team
+        return found["state"]  # type: ignore[no-any-return]
+
+    @state.setter
+    def state(self, value: DocumentState) -> None:
+        self.__dict__["state"] = value
+
+
+def _made(cls: type[Any], **fields: Any) -> Any:
+    """An instance of ``cls`` with these attributes, without its __init__ (the lazy parts are not fields)."""
+    obj = object.__new__(cls)
+    obj.__dict__.update(fields)
+    return obj
+
+
 def _team_rows(data: dict[str, Any], project: Project) -> HomeRows:
     if data["error"] is not None or type(data["reviewer"]) is not bool or type(data["in_team"]) is not bool:
         raise _Bad
     annotator = _name(data["annotator"])
     document = _Sources(project)
-    rows = []
+    rows: list[_Row] = []
+    own: list[FileSummary | None] = []
+    """Each row's file of this user (what a queue's item shows; the row shows gold's in the review sections)."""
     review_sections = (IN_REVIEW, TO_REVIEW)
     for doc_id, path, section, unreadable, about, needed, assigned, files in data["rows"]:
         if section not in SECTIONS or type(assigned) is not list or type(files) is not dict:
             raise _Bad
-        made = {_name(n): FileSummary(*_figures(p), annotator=n, document=doc_id)  # type: ignore[misc]
-                for n, p in files.items()}
-        d = DocumentState(document(doc_id, path), _count(needed), [_name(a) for a in assigned], made)
-        shown = made.get(GOLD if section in review_sections else annotator)
-        rows.append(DocProgress(d.doc, shown, _text(unreadable), section, d, _about_from(about)))
+        for n, p in files.items():  # every figure checked now, though the state is made later
+            _name(n)
+            _figures(p)
+        doc = document(doc_id, path)
+        mine = files.get(annotator)
+        mine = FileSummary(*mine, annotator=annotator, document=doc_id) if mine is not None else None
+        shown = mine
+        if section in review_sections:
+            gold = files.get(GOLD)
+            shown = FileSummary(*gold, annotator=GOLD, document=doc_id) if gold is not None else None
+        own.append(mine)
+        rows.append(_made(_Row, doc=doc, progress=shown, unreadable=_text(unreadable), section=section,
+                          about=_about_from(about), _raw=(doc, _count(needed), [_name(a) for a in assigned], files)))
 
     def item(k: Any, status: str | None = None, gold: bool = False) -> QueueItem:
-        d = rows[_count(k)].team
-        assert d is not None  # a team's rows all have their state
-        progress = d.files.get(GOLD if gold else annotator)
-        return QueueItem(d, status or status_of(progress), progress)
+        row = rows[_count(k)]
+        progress = row.progress if gold else own[k]
+        return _made(_Item, status=status or status_of(progress), progress=progress, _row=row)  # type: ignore[no-any-return]
 
     parts = data["queue"]
     if type(parts) is not list or len(parts) != 4 or type(data["review"]) is not list:
@@ -448,4 +498,4 @@ def _team_rows(data: dict[str, Any], project: Project) -> HomeRows:
                   [item(k) for k in parts[3]])
     review = [item(k, QUEUE_IN_REVIEW if rows[_count(k)].section == IN_REVIEW else NOT_STARTED, gold=True)
               for k in data["review"]]
-    return HomeRows(TeamView(queue, review, rows, data["reviewer"]), [])
+    return HomeRows(TeamView(queue, review, list[DocProgress](rows), data["reviewer"]), [])

@@ -533,7 +533,7 @@ class HomeScreen(Screen[None]):
             bar.append(f"{len(view.review)} to review", "bold magenta")
             bar.append(" · ")
         if queue.in_team:
-            left = len(queue.todo)
+            left = len(queue.in_progress) + len(queue.not_started)  # queue.todo, without making each document
             bar.append(f"queue: {left} left" if left else "queue: all done", "bold" if left else "bold green")
             bar.append(f", {len(queue.done)} done · ")
         elif not view.reviewer:
