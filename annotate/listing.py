@@ -212,8 +212,6 @@ class Walked:
     """:func:`listing_digest` of the walk (with ``stat``)."""
     links: list[str]
     """:attr:`Listing.links`: every symbolic link met."""
-    extra: Any = None
-    """What the caller's ``extra(listing)`` gave (plain JSON)."""
 
 
 @dataclass
@@ -227,9 +225,9 @@ class _Walk:
 _walks: list[_Walk] = []
 
 
-def prefetch_walk(project: Project, extra: Callable[[Listing], Any] | None = None) -> bool:
+def prefetch_walk(project: Project) -> bool:
     """Start a walk of ``project`` (:func:`list_project` with ``stat``) in a forked child process, for
-    :func:`take_walk` to pick up: its digest, the links met, and ``extra(listing)`` (plain JSON) when given.
+    :func:`take_walk` to pick up: its digest and the links met.
 
     The home screen's rows remembered on the walk's digest (:mod:`annotate.homeview`) are read
     back meanwhile: the walk (a fifth of a second for 10,000 documents) runs on the other core.
@@ -239,7 +237,7 @@ def prefetch_walk(project: Project, extra: Callable[[Listing], Any] | None = Non
     """
     def work() -> list[Any]:
         listing = list_project(project, stat=True)
-        return [listing_digest(listing), listing.links, extra(listing) if extra is not None else None]
+        return [listing_digest(listing), listing.links]
 
     return _fork(project, work)
 
@@ -317,13 +315,13 @@ def walk_ready(project: Project, wait: float = 0.0) -> bool:
 def take_walk(project: Project) -> Walked | None:
     """What the walk prefetched for ``project`` found (waits for it), or None when there is none (or it failed)."""
     try:
-        digest, links, extra = _result(project, shared=False)
+        digest, links = _result(project, shared=False)
     except (ValueError, TypeError):
         return None
     if type(digest) is not str or len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest) \
             or type(links) is not list or not all(type(x) is str for x in links):
         return None
-    return Walked(digest, links, extra)
+    return Walked(digest, links)
 
 
 def cancel_prefetch() -> None:

@@ -244,11 +244,10 @@ def test_the_prefetched_walk_gives_the_listings_digest_and_links(team: Project, 
     (team.seeds / "out.txt").symlink_to(tmp_path / "elsewhere.txt")
     listing = list_project(team, stat=True)
     assert listing.links
-    assert prefetch_walk(team, lambda found: sorted(found.sources))
+    assert prefetch_walk(team)
     assert not prefetch_walk(team)  # one at a time
     walked = take_walk(team)
     assert walked is not None and walked.digest == listing_digest(listing) and walked.links == listing.links
-    assert walked.extra == sorted(listing.sources)
     assert take_walk(team) is None  # taken once
     assert prefetch_walk(team)
     cancel_prefetch()  # not taken: the child is stopped and reaped
@@ -264,8 +263,6 @@ def test_a_prefetched_walk_that_fails_is_walked_again(team: Project, monkeypatch
     with monkeypatch.context() as m:
         m.setattr("annotate.listing.list_project", broken)
         assert prefetch_walk(team)  # the child's walk fails: it writes nothing and exits 1
-    assert take_walk(team) is None
-    assert prefetch_walk(team, lambda _: 1 / 0)  # the caller's extra fails in the child: the same
     assert take_walk(team) is None
     assert prefetch_walk(team)
     assert flat(read_rows(team, "alice", None)) == expected  # the digest came from the child
