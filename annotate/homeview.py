@@ -97,6 +97,17 @@ def plain_rows(work: ProjectWork, annotator: str) -> list[DocProgress]:
     return rows
 
 
+def document_progress(project: Project, annotator: str) -> list[DocProgress]:
+    """Progress of ``annotator`` on every document, for the sources as they are now (without a project file).
+
+    From the cached per-file summaries (:func:`annotate.team.work.read_work`). A source that
+    cannot be read is reported with the reason, not as "not started".
+    """
+    from .team.work import read_work
+
+    return plain_rows(read_work(project, figures=False), annotator)
+
+
 IN_REVIEW, TO_REVIEW, UNASSIGNED, NOT_YOURS = "in review", "to review", "unassigned", "not yours"
 
 SECTIONS = (IN_REVIEW, TO_REVIEW, IN_PROGRESS, NOT_STARTED, DONE, UNASSIGNED, NOT_YOURS)

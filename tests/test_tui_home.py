@@ -22,9 +22,10 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
+from annotate.homeview import document_progress
 from annotate.store import Project
 from annotate.tui.app import AnnotateApp
-from annotate.tui.home import DocumentTable, HomeScreen, document_progress
+from annotate.tui.home import DocumentTable, HomeScreen
 from annotate.tui.keybar import KeyBar
 from annotate.tui.label_screen import LabelScreen
 from annotate.tui.review_screen import ReviewScreen

@@ -42,16 +42,14 @@ from ..homeview import (
     DocProgress,
     HomeRows,
     TeamView,
-    plain_rows,
     read_rows,
     rows_if_ready,
 )
-from ..store import Document, Project
+from ..store import Document
 from ..summaries import About
 from ..team.assign import DocumentState
 from ..team.projectfile import PROJECT_FILE, project_file_path
 from ..team.queues import Queue, status_of
-from ..team.work import read_work
 from .keybar import KeyBar
 from .options import AppOptions
 from .widgets import progress_bar
@@ -61,15 +59,6 @@ SECTION_STYLES = {IN_REVIEW: "bold magenta", TO_REVIEW: "magenta", IN_PROGRESS: 
 
 QUEUE_WIDTH = max(len(s) for s in SECTIONS)
 """Cells of the queue column."""
-
-
-def document_progress(project: Project, annotator: str) -> list[DocProgress]:
-    """Progress of ``annotator`` on every document, for the sources as they are now (without a project file).
-
-    From the cached per-file summaries (:func:`annotate.team.work.read_work`). A source that
-    cannot be read is reported with the reason, not as "not started".
-    """
-    return plain_rows(read_work(project, figures=False), annotator)
 
 
 def who_stands_where(d: DocumentState) -> str:
